@@ -1,0 +1,69 @@
+// Bus: the signal log between generators and trigger dispatchers (topic `trading-signals`).
+//
+// Semantics shared by every implementation (the embedded log in bus/embedded/, Kafka later):
+//  - Publish returns OK only once the record is durable (the embedded log has committed it; Kafka
+//    has acks=all). Records with the same key keep their order (the key is the signal's first
+//    ticker).
+//  - Consumers belong to a named group. Each group has one committed position per partition; a
+//    group with none starts at the earliest or latest record (KAFKA_AUTO_OFFSET_RESET).
+//  - Delivery is at-least-once: records after the last committed position are delivered again
+//    after a restart, so consumers commit only after they have durably acted on a batch.
+// A producer or consumer object is used by one thread at a time; separate objects may be used
+// from separate threads concurrently.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace sigflow {
+
+struct BusRecord {
+  std::string key;
+  std::string payload;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  int64_t timestamp_ms = 0;  // when it was published
+};
+
+// The next offset a group will read from one partition (one past the last processed record).
+struct BusPosition {
+  int32_t partition = 0;
+  int64_t next_offset = 0;
+};
+
+enum class OffsetReset : uint8_t { kEarliest, kLatest };
+
+struct OutgoingRecord {
+  std::string_view key;
+  std::string_view payload;
+};
+
+class BusProducer {
+ public:
+  virtual ~BusProducer() = default;
+  // Durable on OK. `unavailable` when the log cannot be written; nothing was published then.
+  virtual Status Publish(std::string_view key, std::string_view payload) = 0;
+  // All-or-nothing for the embedded log; for Kafka, per-record failures are reported as one error
+  // naming how many failed.
+  virtual Status PublishBatch(const std::vector<OutgoingRecord>& records) = 0;
+};
+
+class BusConsumer {
+ public:
+  virtual ~BusConsumer() = default;
+  // Appends up to `max` records to `*out`. Waits up to `wait` for the first record but never
+  // waits to fill up: it returns as soon as at least one is ready (so wait=0 means "whatever is
+  // ready now"). Returns OK with nothing appended when none arrived in time.
+  virtual Status Poll(size_t max, std::chrono::milliseconds wait, std::vector<BusRecord>* out) = 0;
+  // Commits the group's positions. Only positions of records this consumer was given may be
+  // committed. `unavailable` when the commit could not be made durable.
+  virtual Status Commit(const std::vector<BusPosition>& positions) = 0;
+};
+
+}  // namespace sigflow

@@ -1,0 +1,109 @@
+// Store: durable state of sigflow — pipelines, executions (the work queue), signal history,
+// waking pairs and dead letters.
+//
+// Implementations: SqliteStore (embedded default, store/sqlite/) and, later, a PostgreSQL store
+// behind this same interface. Every method is thread-safe and may be called from any thread.
+// Every method either fully happens or not at all (one transaction each); a failure is returned
+// as a Status, never thrown: `unavailable` when the database cannot be reached or is busy past
+// its timeout, `not_found` / `invalid_argument` / `conflict` where named below, `internal` for
+// anything else. Times come from the Clock given to the implementation.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/execution.h"
+#include "core/pipeline.h"
+#include "core/status.h"
+#include "core/wake.h"
+
+namespace sigflow {
+
+// A signal as recorded in the `signals` history table.
+struct StoredSignal {
+  std::string signal_id;
+  std::string payload;  // canonical JSON
+  int64_t timestamp_ms = 0;
+  int64_t received_at_ms = 0;
+  SignalOutcome outcome;
+};
+
+struct StoredDeadLetter {
+  int64_t id = 0;
+  std::string raw;
+  std::string reason_code;
+  std::string message;
+  int64_t created_at_ms = 0;
+};
+
+// Totals for `sigflow run`'s summary and for tests.
+struct StoreCounts {
+  int64_t pipelines = 0;
+  int64_t signals = 0;
+  int64_t signal_wakes = 0;
+  int64_t dead_letters = 0;
+  int64_t executions_pending = 0;
+  int64_t executions_running = 0;
+  int64_t executions_completed = 0;
+  int64_t executions_failed = 0;
+};
+
+struct ReapResult {
+  int64_t requeued = 0;  // back to PENDING
+  int64_t failed = 0;    // attempts exhausted
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // ---- pipelines ----
+  // Validates (name non-empty; signal mode needs >= 1 ticker; config_json is a JSON object),
+  // assigns id (when empty) and timestamps, inserts. `invalid_argument` names the bad field;
+  // `conflict` when the id exists.
+  virtual Result<Pipeline> AddPipeline(Pipeline pipeline) = 0;
+  virtual Result<Pipeline> GetPipeline(std::string_view id) = 0;  // `not_found`
+  virtual Result<std::vector<Pipeline>> ListPipelines() = 0;      // by created_at
+  // Active signal-mode pipelines with at least one ticker: what the dispatcher's index holds.
+  virtual Result<std::vector<Pipeline>> LoadSignalPipelines() = 0;
+  virtual Status RemovePipeline(std::string_view id) = 0;  // `not_found`
+  // Registers a callback run (on the changing thread, after commit) whenever this process adds,
+  // changes or removes a pipeline. Callbacks must be cheap and must not call back into the store.
+  virtual void OnPipelinesChanged(std::function<void()> callback) = 0;
+
+  // ---- the trigger dispatcher's batch: see core/wake.h for the exact semantics ----
+  virtual Result<WakeResult> Wake(const WakeBatch& batch) = 0;
+
+  // ---- the execution queue ----
+  // Atomically moves up to `max` PENDING executions (oldest first) to RUNNING, owned by `worker`
+  // until now + lease, and increments their attempts.
+  virtual Result<std::vector<Execution>> ClaimExecutions(std::string_view worker, int max,
+                                                         std::chrono::milliseconds lease) = 0;
+  // Extends the lease of a RUNNING execution still owned by `worker`; `conflict` otherwise.
+  virtual Status RenewLease(int64_t execution_id, std::string_view worker,
+                            std::chrono::milliseconds lease) = 0;
+  // RUNNING -> COMPLETED / FAILED. `conflict` if the execution is not RUNNING under `worker`
+  // (its lease was reaped and someone else owns it now): the caller's result is then discarded.
+  virtual Status CompleteExecution(int64_t execution_id, std::string_view worker,
+                                   std::string_view result_json) = 0;
+  virtual Status FailExecution(int64_t execution_id, std::string_view worker,
+                               std::string_view error) = 0;
+  // RUNNING executions whose lease expired go back to PENDING, or to FAILED ("lease expired after
+  // N attempts") once attempts >= max_attempts.
+  virtual Result<ReapResult> ReapExpiredLeases(int max_attempts) = 0;
+  virtual Result<Execution> GetExecution(int64_t id) = 0;  // `not_found`
+  // Newest first; `limit` <= 0 means all.
+  virtual Result<std::vector<Execution>> ListExecutions(int limit) = 0;
+
+  // ---- history ----
+  // The recorded signals among `ids`, in the order of `ids` (missing ones are left out).
+  virtual Result<std::vector<StoredSignal>> LoadSignals(const std::vector<std::string>& ids) = 0;
+  virtual Result<std::vector<StoredDeadLetter>> ListDeadLetters(int limit) = 0;  // newest first
+  virtual Result<StoreCounts> Counts() = 0;
+};
+
+}  // namespace sigflow
