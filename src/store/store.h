@@ -79,6 +79,11 @@ class Store {
   virtual Result<WakeResult> Wake(const WakeBatch& batch) = 0;
 
   // ---- the execution queue ----
+  // Queues one PENDING execution outside the dispatcher's batch path (periodic schedules, manual
+  // runs, tests). `conflict` when the pipeline already has one PENDING or RUNNING; `not_found`
+  // when the pipeline does not exist.
+  virtual Result<int64_t> EnqueueExecution(std::string_view pipeline_id, bool triggered_by_signal,
+                                           const std::vector<std::string>& signal_ids) = 0;
   // Atomically moves up to `max` PENDING executions (oldest first) to RUNNING, owned by `worker`
   // until now + lease, and increments their attempts.
   virtual Result<std::vector<Execution>> ClaimExecutions(std::string_view worker, int max,
