@@ -1,0 +1,41 @@
+# The front door. `make run` and `make test` install what is missing, build, and go.
+SHELL := /bin/bash
+SIGFLOW := build/release/src/cli/sigflow
+JOBS ?= 2
+
+.PHONY: run test deps build build-asan test-release test-asan format format-check clean
+
+run: build
+	$(SIGFLOW) run
+
+test: deps
+	$(MAKE) build
+	$(MAKE) build-asan
+	$(MAKE) test-release
+	$(MAKE) test-asan
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+
+build-asan: deps
+	@cmake --preset asan >/dev/null
+	cmake --build --preset asan -j $(JOBS)
+
+test-release:
+	ctest --preset release -j $(JOBS)
+
+test-asan:
+	ctest --preset asan -j $(JOBS)
+
+format:
+	clang-format -i $$(git ls-files '*.cc' '*.h')
+
+format-check:
+	clang-format --dry-run --Werror $$(git ls-files '*.cc' '*.h')
+
+clean:
+	rm -rf build

@@ -1,0 +1,158 @@
+// `sigflow run | dispatch | work | generate`: long-running roles, alone or all in one process.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "cli/commands.h"
+#include "cli/demo_pipelines.h"
+#include "cli/open_store.h"
+#include "cli/runtime.h"
+
+namespace sigflow {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void OnSignal(int) { g_interrupted.store(true); }
+
+struct RoleFlags {
+  std::string store;
+  std::string duration;
+  std::optional<int> workers;
+  bool json = false;
+  bool no_demo = false;
+};
+
+void PrintSummary(const RunSummary& s, bool json) {
+  if (json) {
+    nlohmann::json j = {{"seconds", s.seconds},
+                        {"signals_published", s.signals_published},
+                        {"signals_consumed", s.signals_consumed},
+                        {"signals_dead_lettered", s.signals_dead_lettered},
+                        {"pipelines_matched", s.pipelines_matched},
+                        {"pipelines_enqueued", s.pipelines_enqueued},
+                        {"pipelines_skipped_running", s.pipelines_skipped_running},
+                        {"pipelines_duplicate", s.pipelines_duplicate},
+                        {"executions_completed", s.executions_completed},
+                        {"executions_failed", s.executions_failed},
+                        {"batches", s.batches},
+                        {"latency_p50_ms", s.latency_p50_ms},
+                        {"latency_p99_ms", s.latency_p99_ms}};
+    std::cout << j.dump() << std::endl;
+    return;
+  }
+  std::printf(
+      "sigflow summary after %.1f s\n"
+      "  signals     published %llu  consumed %llu  dead-lettered %llu\n"
+      "  pipelines   matched %llu  enqueued %llu  skipped_running %llu  duplicate %llu\n"
+      "  executions  completed %llu  failed %llu\n"
+      "  latency     signal -> execution created: p50 %.2f ms  p99 %.2f ms\n",
+      s.seconds, static_cast<unsigned long long>(s.signals_published),
+      static_cast<unsigned long long>(s.signals_consumed),
+      static_cast<unsigned long long>(s.signals_dead_lettered),
+      static_cast<unsigned long long>(s.pipelines_matched),
+      static_cast<unsigned long long>(s.pipelines_enqueued),
+      static_cast<unsigned long long>(s.pipelines_skipped_running),
+      static_cast<unsigned long long>(s.pipelines_duplicate),
+      static_cast<unsigned long long>(s.executions_completed),
+      static_cast<unsigned long long>(s.executions_failed), s.latency_p50_ms, s.latency_p99_ms);
+  std::fflush(stdout);
+}
+
+int RunRoles(const RoleFlags& flags, RuntimeRoles roles, bool seed_demo) {
+  std::optional<std::chrono::milliseconds> duration;
+  if (!flags.duration.empty()) {
+    duration = ParseDuration(flags.duration);
+    if (duration && duration->count() == 0) duration.reset();  // 0: until Ctrl-C
+    else if (!duration) {
+      std::cerr << "sigflow: --duration: expected a duration like 20s, 500ms or 2m, got '"
+                << flags.duration << "'\n";
+      return kExitUsage;
+    }
+  }
+  auto settings = LoadSettingsOrPrint(SettingFlags{flags.store, flags.workers});
+  if (!settings) return kExitUsage;
+  auto runtime = Runtime::Start(*settings, roles);
+  if (!runtime.ok()) {
+    std::cerr << "sigflow: " << runtime.status().message() << "\n";
+    return kExitFailure;
+  }
+  if (seed_demo) {
+    auto seeded = SeedDemoPipelinesIfEmpty((*runtime)->store());
+    if (!seeded.ok()) {
+      std::cerr << "sigflow: cannot seed the demo pipelines: " << seeded.status().ToString() << "\n";
+      return kExitFailure;
+    }
+  }
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  const auto deadline =
+      duration ? std::chrono::steady_clock::now() + *duration : std::chrono::steady_clock::time_point::max();
+  while (!g_interrupted.load() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  // Finish what was started: signals already published are dispatched and their executions run.
+  if (!g_interrupted.load()) (*runtime)->Drain(std::chrono::seconds(10));
+  (*runtime)->Stop();
+  PrintSummary((*runtime)->Summary(), flags.json);
+  return kExitOk;
+}
+
+CLI::App* AddRole(CLI::App& app, const char* name, const char* description,
+                  std::shared_ptr<RoleFlags> flags, bool with_workers) {
+  auto* cmd = app.add_subcommand(name, description);
+  cmd->add_option("--store", flags->store, "store database file (default ./data/sigflow.db)");
+  cmd->add_option("--duration", flags->duration,
+                  flags->duration.empty()
+                      ? "stop after this long (e.g. 20s, 2m); default: until Ctrl-C"
+                      : "stop after this long (e.g. 20s, 2m; 0 = until Ctrl-C)")
+      ->capture_default_str();
+  cmd->add_flag("--json", flags->json, "print the exit summary as one JSON line");
+  if (with_workers) cmd->add_option("--workers", flags->workers, "worker threads (default 2)");
+  return cmd;
+}
+
+}  // namespace
+
+void AddRunCommands(CLI::App& app, int* exit_code) {
+  auto run = std::make_shared<RoleFlags>();
+  run->duration = "20s";  // the demo ends by itself; --duration 0 keeps it running
+  auto* run_cmd = AddRole(
+      app, "run",
+      "Run every role in one process on the embedded store: the mock generator (every 1 s unless\n"
+      "MOCK_GENERATOR_INTERVAL_SECONDS is set), the trigger dispatcher and the workers. An empty\n"
+      "store is seeded with demo pipelines. Prints a summary on exit.",
+      run, /*with_workers=*/true);
+  run_cmd->add_flag("--no-demo", run->no_demo, "do not seed demo pipelines into an empty store");
+  run_cmd->callback([run, exit_code] {
+    RuntimeRoles roles{true, true, true, std::chrono::milliseconds(1000)};
+    *exit_code = RunRoles(*run, roles, !run->no_demo);
+  });
+
+  auto dispatch = std::make_shared<RoleFlags>();
+  AddRole(app, "dispatch",
+          "Run the trigger dispatcher alone: consume signals, wake matching pipelines.", dispatch,
+          false)
+      ->callback([dispatch, exit_code] {
+        *exit_code = RunRoles(*dispatch, RuntimeRoles{true, false, false}, false);
+      });
+
+  auto work = std::make_shared<RoleFlags>();
+  AddRole(app, "work", "Run workers alone: claim queued executions and run their pipelines.",
+          work, true)
+      ->callback([work, exit_code] {
+        *exit_code = RunRoles(*work, RuntimeRoles{false, true, false}, false);
+      });
+
+  auto generate = std::make_shared<RoleFlags>();
+  AddRole(app, "generate",
+          "Run the signal generators alone and publish to the bus (the mock generator on the\n"
+          "watchlist; MOCK_GENERATOR_INTERVAL_SECONDS, default 60).",
+          generate, false)
+      ->callback([generate, exit_code] {
+        *exit_code = RunRoles(*generate, RuntimeRoles{false, false, true}, false);
+      });
+}
+
+}  // namespace sigflow

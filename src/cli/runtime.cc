@@ -1,0 +1,152 @@
+#include "cli/runtime.h"
+
+#include "bus/embedded/embedded_log.h"
+#include "generators/generator_registry.h"
+#include "generators/watchlist.h"
+#include "obs/log.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace sigflow {
+namespace {
+
+// Used when the watchlist file is missing, so a first `sigflow run` anywhere still shows signals.
+const std::vector<std::string> kFallbackWatchlist = {"AAPL", "MSFT", "GOOGL", "AMZN", "NVDA",
+                                                     "TSLA", "META", "JPM",   "AMD",  "INTC"};
+
+}  // namespace
+
+Result<std::unique_ptr<Runtime>> Runtime::Start(const Settings& settings, RuntimeRoles roles) {
+  std::unique_ptr<Runtime> rt(new Runtime());
+  auto store = OpenSqliteStore(settings.store_path);
+  if (!store.ok()) {
+    return Status::Unavailable("cannot open the store " + settings.store_path + ": " +
+                               store.status().message());
+  }
+  rt->store_ = std::move(store).value();
+  if (roles.work) {
+    if (Status s = rt->StartWorkers(settings); !s.ok()) return s;
+  }
+  if (roles.dispatch) {
+    if (Status s = rt->StartDispatcher(settings); !s.ok()) return s;
+  }
+  if (roles.generate) {
+    if (Status s = rt->StartGenerators(settings, roles); !s.ok()) return s;
+  }
+  return rt;
+}
+
+Status Runtime::StartWorkers(const Settings& settings) {
+  agents_ = std::make_unique<AgentRegistry>();
+  if (Status s = RegisterBuiltinAgents(agents_.get()); !s.ok()) return s;
+  WorkerOptions options;
+  options.threads = settings.worker_threads;
+  workers_ = std::make_unique<WorkerPool>(store_.get(), agents_.get(), options);
+  return workers_->Start();
+}
+
+Status Runtime::StartDispatcher(const Settings& settings) {
+  auto consumer = OpenEmbeddedConsumer(settings.store_path, settings.topic,
+                                       settings.consumer_group, settings.offset_reset);
+  if (!consumer.ok()) {
+    return Status::Unavailable("cannot open the bus: " + consumer.status().message());
+  }
+  consumer_ = std::move(consumer).value();
+  dispatcher_ = std::make_unique<TriggerDispatcher>(store_.get(), consumer_.get(),
+                                                    settings.dispatcher);
+  if (workers_) {
+    WorkerPool* pool = workers_.get();
+    dispatcher_->set_on_enqueued([pool] { pool->Notify(); });
+  }
+  dispatcher_thread_ = std::thread([this] { dispatcher_->Run(stop_dispatcher_); });
+  return Status::Ok();
+}
+
+Status Runtime::StartGenerators(const Settings& settings, const RuntimeRoles& roles) {
+  std::vector<std::string> tickers;
+  auto watchlist = LoadWatchlist(settings.watchlist_path);
+  if (watchlist.ok()) {
+    tickers = watchlist->tickers;
+  } else if (watchlist.status().code() == "not_found") {
+    log::Warn("watchlist_missing", {{"path", settings.watchlist_path},
+                                    {"using", kFallbackWatchlist},
+                                    {"hint", "set WATCHLIST_CONFIG_PATH"}});
+    tickers = kFallbackWatchlist;
+  } else {
+    return watchlist.status();  // a broken file is an error, not something to paper over
+  }
+  auto producer = OpenEmbeddedProducer(settings.store_path, settings.topic);
+  if (!producer.ok()) {
+    return Status::Unavailable("cannot open the bus: " + producer.status().message());
+  }
+  producer_ = std::move(producer).value();
+  GeneratorRegistry registry;
+  RegisterBuiltinGenerators(&registry);
+  const auto interval = settings.mock_interval.value_or(roles.default_mock_interval);
+  nlohmann::json mock_config = {{"tickers", tickers},
+                                {"interval_seconds", interval.count() / 1000.0}};
+  auto mock = registry.Create("mock", mock_config);
+  if (!mock.ok()) return mock.status();
+  std::vector<std::unique_ptr<SignalGenerator>> generators;
+  generators.push_back(std::move(mock).value());
+  log::Info("signal_generator_starting",
+            {{"generators", {"mock"}}, {"tickers", tickers}, {"interval_seconds", interval.count() / 1000.0}});
+  generators_ = std::make_unique<GeneratorRunner>(std::move(generators), producer_.get());
+  generators_->Start();
+  return Status::Ok();
+}
+
+void Runtime::Drain(std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  if (generators_) generators_->Stop();
+  auto before = [&] { return std::chrono::steady_clock::now() < deadline; };
+  auto nap = [] { std::this_thread::sleep_for(std::chrono::milliseconds(20)); };
+  if (dispatcher_ && generators_) {
+    while (before() && dispatcher_->probe().signals_consumed.load() <
+                           generators_->probe().signals_published_total.load()) {
+      nap();
+    }
+  }
+  if (workers_) {
+    while (before()) {
+      auto counts = store_->Counts();
+      if (counts.ok() && counts->executions_pending + counts->executions_running == 0) break;
+      nap();
+    }
+  }
+}
+
+void Runtime::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (generators_) generators_->Stop();
+  stop_dispatcher_.store(true);
+  if (dispatcher_thread_.joinable()) dispatcher_thread_.join();
+  if (workers_) workers_->Stop();
+}
+
+Runtime::~Runtime() { Stop(); }
+
+RunSummary Runtime::Summary() const {
+  RunSummary s;
+  s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  if (generators_) s.signals_published = generators_->probe().signals_published_total.load();
+  if (dispatcher_) {
+    const auto& p = dispatcher_->probe();
+    s.signals_consumed = p.signals_consumed.load();
+    s.signals_dead_lettered = p.signals_dead_lettered.load();
+    s.pipelines_matched = p.pipelines_matched.load();
+    s.pipelines_enqueued = p.pipelines_enqueued.load();
+    s.pipelines_skipped_running = p.pipelines_skipped_running.load();
+    s.pipelines_duplicate = p.pipelines_duplicate.load();
+    s.batches = p.batches.load();
+    s.latency_p50_ms = p.signal_to_execution_micros.PercentileMicros(0.50) / 1000.0;
+    s.latency_p99_ms = p.signal_to_execution_micros.PercentileMicros(0.99) / 1000.0;
+  }
+  if (workers_) {
+    s.executions_completed = workers_->probe().completed.load();
+    s.executions_failed = workers_->probe().failed.load();
+  }
+  return s;
+}
+
+}  // namespace sigflow

@@ -1,0 +1,77 @@
+// Runtime: the composition root. Brings up the roles a subcommand asks for on the embedded
+// adapters (SQLite store, embedded bus log) in dependency order, and takes them down in reverse.
+//
+//   store -> bus consumer + trigger dispatcher thread -> worker pool -> generators
+//
+// Only this file (and the subcommands) know concrete adapters. Start/Drain/Stop are called from
+// one controlling thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "bus/bus.h"
+#include "cli/settings.h"
+#include "core/status.h"
+#include "generators/generator_runner.h"
+#include "store/store.h"
+#include "trigger/trigger_dispatcher.h"
+#include "work/agent_registry.h"
+#include "work/worker_pool.h"
+
+namespace sigflow {
+
+struct RuntimeRoles {
+  bool dispatch = false;
+  bool work = false;
+  bool generate = false;
+  // Mock generator period when MOCK_GENERATOR_INTERVAL_SECONDS is unset.
+  std::chrono::milliseconds default_mock_interval{60000};
+};
+
+struct RunSummary {
+  double seconds = 0;
+  uint64_t signals_published = 0, signals_consumed = 0, signals_dead_lettered = 0;
+  uint64_t pipelines_matched = 0, pipelines_enqueued = 0, pipelines_skipped_running = 0,
+           pipelines_duplicate = 0;
+  uint64_t executions_completed = 0, executions_failed = 0;
+  uint64_t batches = 0;
+  double latency_p50_ms = 0, latency_p99_ms = 0;
+};
+
+class Runtime {
+ public:
+  // Opens the store and starts the requested roles. Errors name what could not start.
+  static Result<std::unique_ptr<Runtime>> Start(const Settings& settings, RuntimeRoles roles);
+  ~Runtime();
+
+  Store* store() { return store_.get(); }
+  // Stops generating, then waits (up to `limit`) until the dispatcher has consumed everything
+  // this process published and the queue has no PENDING/RUNNING execution left.
+  void Drain(std::chrono::milliseconds limit);
+  void Stop();  // idempotent
+  RunSummary Summary() const;
+
+ private:
+  Runtime() = default;
+  Status StartDispatcher(const Settings& settings);
+  Status StartWorkers(const Settings& settings);
+  Status StartGenerators(const Settings& settings, const RuntimeRoles& roles);
+
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<BusConsumer> consumer_;
+  std::unique_ptr<TriggerDispatcher> dispatcher_;
+  std::atomic<bool> stop_dispatcher_{false};
+  std::thread dispatcher_thread_;
+  std::unique_ptr<AgentRegistry> agents_;
+  std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<BusProducer> producer_;
+  std::unique_ptr<GeneratorRunner> generators_;
+  bool stopped_ = false;
+};
+
+}  // namespace sigflow

@@ -1,0 +1,162 @@
+#include "cli/settings.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+namespace sigflow {
+namespace {
+
+std::optional<std::string> Env(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') return std::nullopt;
+  return std::string(value);
+}
+
+std::optional<double> ParseNumber(const std::string& text) {
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(text.c_str(), &end);
+  if (errno != 0 || end == text.c_str() || *end != '\0' || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+std::optional<long> ParsePositiveInt(const std::string& text) {
+  char* end = nullptr;
+  errno = 0;
+  const long v = std::strtol(text.c_str(), &end, 10);
+  if (errno != 0 || end == text.c_str() || *end != '\0' || v <= 0) return std::nullopt;
+  return v;
+}
+
+// Reads a variable holding seconds (fractions allowed) into a duration.
+void ReadSeconds(const char* name, bool allow_zero, std::chrono::milliseconds* out,
+                 std::vector<std::string>* errors) {
+  auto text = Env(name);
+  if (!text) return;
+  auto v = ParseNumber(*text);
+  if (!v || *v < 0 || (!allow_zero && *v == 0) || *v > 86400.0 * 365) {
+    errors->push_back(std::string(name) + ": expected a " + (allow_zero ? "non-negative" : "positive") +
+                      " number of seconds, got '" + *text + "'");
+    return;
+  }
+  *out = std::chrono::milliseconds(std::llround(*v * 1000));
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) {
+  struct Unit {
+    const char* suffix;
+    double ms;
+  };
+  static constexpr Unit kUnits[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+  for (const auto& unit : kUnits) {
+    const std::string suffix = unit.suffix;
+    if (text.size() > suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(),
+                                                    suffix) == 0) {
+      auto v = ParseNumber(text.substr(0, text.size() - suffix.size()));
+      if (!v || *v < 0) return std::nullopt;
+      return std::chrono::milliseconds(std::llround(*v * unit.ms));
+    }
+  }
+  auto v = ParseNumber(text);
+  if (!v || *v < 0) return std::nullopt;
+  return std::chrono::milliseconds(std::llround(*v * 1000));
+}
+
+Result<Settings> LoadSettings(const SettingFlags& flags) {
+  Settings s;
+  std::vector<std::string> errors;
+
+  if (!flags.store_path.empty()) {
+    s.store_path = flags.store_path;
+  } else if (auto v = Env("SIGFLOW_STORE")) {
+    s.store_path = *v;
+  }
+  if (auto v = Env("KAFKA_SIGNAL_TOPIC")) s.topic = *v;
+  s.dispatcher.topic = s.topic;
+  if (auto v = Env("KAFKA_CONSUMER_GROUP")) s.consumer_group = *v;
+  if (auto v = Env("KAFKA_AUTO_OFFSET_RESET")) {
+    if (*v == "earliest") {
+      s.offset_reset = OffsetReset::kEarliest;
+    } else if (*v == "latest") {
+      s.offset_reset = OffsetReset::kLatest;
+    } else {
+      errors.push_back("KAFKA_AUTO_OFFSET_RESET: expected 'earliest' or 'latest', got '" + *v + "'");
+    }
+  }
+  if (auto v = Env("BATCH_SIZE")) {
+    auto n = ParsePositiveInt(*v);
+    if (!n || *n > 100000) {
+      errors.push_back("BATCH_SIZE: expected an integer from 1 to 100000, got '" + *v + "'");
+    } else {
+      s.dispatcher.batch_size = static_cast<size_t>(*n);
+    }
+  }
+  ReadSeconds("BATCH_TIMEOUT_SECONDS", /*allow_zero=*/true, &s.dispatcher.batch_timeout, &errors);
+  ReadSeconds("CACHE_REFRESH_INTERVAL_SECONDS", /*allow_zero=*/false,
+              &s.dispatcher.cache_refresh_interval, &errors);
+  if (auto v = Env("SIGFLOW_BATCHING")) {
+    if (*v == "natural") {
+      s.dispatcher.natural_batching = true;
+    } else if (*v == "timer") {
+      s.dispatcher.natural_batching = false;
+    } else {
+      errors.push_back("SIGFLOW_BATCHING: expected 'natural' or 'timer', got '" + *v + "'");
+    }
+  }
+  if (auto v = Env("LOG_LEVEL")) {
+    if (auto level = log::ParseLevel(*v)) {
+      s.log_level = *level;
+    } else {
+      errors.push_back("LOG_LEVEL: expected DEBUG, INFO, WARNING or ERROR, got '" + *v + "'");
+    }
+  }
+  if (auto v = Env("WATCHLIST_CONFIG_PATH")) s.watchlist_path = *v;
+  if (Env("MOCK_GENERATOR_INTERVAL_SECONDS")) {
+    std::chrono::milliseconds interval{0};
+    const size_t before = errors.size();
+    ReadSeconds("MOCK_GENERATOR_INTERVAL_SECONDS", /*allow_zero=*/false, &interval, &errors);
+    if (errors.size() == before) s.mock_interval = interval;
+  }
+  if (flags.worker_threads) {
+    if (*flags.worker_threads < 1 || *flags.worker_threads > 256) {
+      errors.push_back("--workers: expected 1 to 256, got " + std::to_string(*flags.worker_threads));
+    } else {
+      s.worker_threads = *flags.worker_threads;
+    }
+  } else if (auto v = Env("SIGFLOW_WORKERS")) {
+    auto n = ParsePositiveInt(*v);
+    if (!n || *n > 256) {
+      errors.push_back("SIGFLOW_WORKERS: expected an integer from 1 to 256, got '" + *v + "'");
+    } else {
+      s.worker_threads = static_cast<int>(*n);
+    }
+  }
+
+  if (!errors.empty()) {
+    std::ostringstream msg;
+    for (size_t i = 0; i < errors.size(); ++i) msg << (i ? "\n" : "") << errors[i];
+    return Status::InvalidArgument(msg.str());
+  }
+  return s;
+}
+
+std::string EnvironmentHelp() {
+  return R"(Environment (flags take precedence):
+  SIGFLOW_STORE                   store database file            (./data/sigflow.db)
+  KAFKA_SIGNAL_TOPIC              signal topic                   (trading-signals)
+  KAFKA_CONSUMER_GROUP            dispatcher consumer group      (trigger-dispatcher)
+  KAFKA_AUTO_OFFSET_RESET         earliest | latest, for a new group (latest)
+  BATCH_SIZE                      signals per batch, at most     (20)
+  BATCH_TIMEOUT_SECONDS           batch closes this long after its first signal (0.5)
+  SIGFLOW_BATCHING                natural (close when the bus is empty) | timer (seeds) (natural)
+  CACHE_REFRESH_INTERVAL_SECONDS  pipeline index rebuild period  (30)
+  WATCHLIST_CONFIG_PATH           generators' watchlist JSON     (config/watchlist.json)
+  MOCK_GENERATOR_INTERVAL_SECONDS mock generator period          (60; `run` demo: 1)
+  SIGFLOW_WORKERS                 worker threads                 (2)
+  LOG_LEVEL                       DEBUG | INFO | WARNING | ERROR (INFO))";
+}
+
+}  // namespace sigflow

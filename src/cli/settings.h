@@ -1,0 +1,50 @@
+// Settings: everything a sigflow process is configured with, resolved once at start-up from
+// flags > environment variables (the seeds' names) > defaults.
+//
+// LoadSettings() checks every value and reports all problems at once, each naming its variable
+// or flag, before anything starts. The result is immutable for the process lifetime.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bus/bus.h"
+#include "core/status.h"
+#include "obs/log.h"
+#include "trigger/dispatcher_options.h"
+
+namespace sigflow {
+
+struct Settings {
+  std::string store_path = "./data/sigflow.db";          // --store, SIGFLOW_STORE
+  std::string topic = "trading-signals";                 // KAFKA_SIGNAL_TOPIC
+  std::string consumer_group = "trigger-dispatcher";     // KAFKA_CONSUMER_GROUP
+  OffsetReset offset_reset = OffsetReset::kLatest;       // KAFKA_AUTO_OFFSET_RESET
+  TriggerDispatcherOptions dispatcher;                   // BATCH_SIZE, BATCH_TIMEOUT_SECONDS,
+                                                         // CACHE_REFRESH_INTERVAL_SECONDS,
+                                                         // SIGFLOW_BATCHING=natural|timer
+  log::Level log_level = log::Level::kInfo;              // LOG_LEVEL
+  std::string watchlist_path = "config/watchlist.json";  // WATCHLIST_CONFIG_PATH
+  std::optional<std::chrono::milliseconds> mock_interval;  // MOCK_GENERATOR_INTERVAL_SECONDS
+  int worker_threads = 2;                                // --workers, SIGFLOW_WORKERS
+};
+
+// Flags given on the command line; empty/unset means "not given".
+struct SettingFlags {
+  std::string store_path;
+  std::optional<int> worker_threads;
+};
+
+// Reads the process environment. `invalid_argument` lists every bad value, one per line.
+Result<Settings> LoadSettings(const SettingFlags& flags);
+
+// "20s", "500ms", "2m", "1h", or a plain number of seconds ("0.5"). nullopt if malformed or
+// negative.
+std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text);
+
+// The environment variables LoadSettings reads, with their defaults, for --help texts.
+std::string EnvironmentHelp();
+
+}  // namespace sigflow

@@ -1,0 +1,74 @@
+#include "cli/settings.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+namespace sigflow {
+namespace {
+
+class SettingsTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    for (const char* name : {"BATCH_SIZE", "BATCH_TIMEOUT_SECONDS", "CACHE_REFRESH_INTERVAL_SECONDS",
+                             "KAFKA_AUTO_OFFSET_RESET", "LOG_LEVEL", "SIGFLOW_STORE",
+                             "SIGFLOW_BATCHING", "SIGFLOW_WORKERS"}) {
+      unsetenv(name);
+    }
+  }
+};
+
+TEST_F(SettingsTest, DefaultsAreTheSeeds) {
+  auto s = LoadSettings({});
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->dispatcher.batch_size, 20u);
+  EXPECT_EQ(s->dispatcher.batch_timeout.count(), 500);
+  EXPECT_EQ(s->dispatcher.cache_refresh_interval.count(), 30000);
+  EXPECT_EQ(s->offset_reset, OffsetReset::kLatest);
+  EXPECT_EQ(s->topic, "trading-signals");
+  EXPECT_EQ(s->consumer_group, "trigger-dispatcher");
+  EXPECT_EQ(s->store_path, "./data/sigflow.db");
+}
+
+TEST_F(SettingsTest, EnvironmentOverridesDefaultsAndFlagsOverrideEnvironment) {
+  setenv("BATCH_SIZE", "50", 1);
+  setenv("BATCH_TIMEOUT_SECONDS", "0.1", 1);
+  setenv("KAFKA_AUTO_OFFSET_RESET", "earliest", 1);
+  setenv("SIGFLOW_STORE", "/tmp/env.db", 1);
+  auto s = LoadSettings({});
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->dispatcher.batch_size, 50u);
+  EXPECT_EQ(s->dispatcher.batch_timeout.count(), 100);
+  EXPECT_EQ(s->offset_reset, OffsetReset::kEarliest);
+  EXPECT_EQ(s->store_path, "/tmp/env.db");
+  auto flagged = LoadSettings(SettingFlags{"/tmp/flag.db", 4});
+  ASSERT_TRUE(flagged.ok());
+  EXPECT_EQ(flagged->store_path, "/tmp/flag.db");
+  EXPECT_EQ(flagged->worker_threads, 4);
+}
+
+TEST_F(SettingsTest, EveryBadValueIsReportedByName) {
+  setenv("BATCH_SIZE", "lots", 1);
+  setenv("BATCH_TIMEOUT_SECONDS", "-1", 1);
+  setenv("KAFKA_AUTO_OFFSET_RESET", "middle", 1);
+  setenv("LOG_LEVEL", "LOUD", 1);
+  auto s = LoadSettings({});
+  ASSERT_FALSE(s.ok());
+  for (const char* name :
+       {"BATCH_SIZE", "BATCH_TIMEOUT_SECONDS", "KAFKA_AUTO_OFFSET_RESET", "LOG_LEVEL"}) {
+    EXPECT_NE(s.status().message().find(name), std::string::npos) << name;
+  }
+}
+
+TEST(ParseDurationTest, AcceptsUnitsAndPlainSeconds) {
+  EXPECT_EQ(ParseDuration("20s")->count(), 20000);
+  EXPECT_EQ(ParseDuration("500ms")->count(), 500);
+  EXPECT_EQ(ParseDuration("2m")->count(), 120000);
+  EXPECT_EQ(ParseDuration("1h")->count(), 3600000);
+  EXPECT_EQ(ParseDuration("0.5")->count(), 500);
+  EXPECT_FALSE(ParseDuration("soon").has_value());
+  EXPECT_FALSE(ParseDuration("-3s").has_value());
+  EXPECT_FALSE(ParseDuration("").has_value());
+}
+
+}  // namespace
+}  // namespace sigflow

@@ -1,0 +1,80 @@
+// TriggerDispatcher: consumes signals from the bus and wakes the pipelines that watch them.
+//
+// One loop iteration (RunOnce): refresh the pipeline index if due, collect a batch (batcher.h),
+// decode and validate each signal (invalid ones become dead letters), match the batch against the
+// index (BatchMatcher), hand the store ONE WakeBatch (one transaction: signals, executions,
+// waking pairs, dead letters; see core/wake.h), and only then commit the bus offsets. If the
+// store transaction fails, the same batch is retried with backoff and no offset is committed, so
+// a crash or outage at any point loses nothing and wakes no (pipeline, signal) pair twice.
+//
+// Not thread-safe: one thread drives RunOnce()/Run(). The store, consumer and clock must outlive
+// the dispatcher. on_enqueued (optional) runs on the dispatcher thread after each batch that
+// created executions (the composition root wires it to the workers' Notify()).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bus/bus.h"
+#include "core/clock.h"
+#include "core/signal.h"
+#include "core/signal_codec.h"
+#include "core/status.h"
+#include "core/wake.h"
+#include "store/store.h"
+#include "trigger/batch_matcher.h"
+#include "trigger/batcher.h"
+#include "trigger/dispatcher_options.h"
+#include "trigger/dispatcher_probe.h"
+#include "trigger/pipeline_cache.h"
+
+namespace sigflow {
+
+class TriggerDispatcher {
+ public:
+  TriggerDispatcher(Store* store, BusConsumer* consumer, TriggerDispatcherOptions options,
+                    const Clock* clock = SystemClock::Default());
+  ~TriggerDispatcher();
+
+  // Processes at most one batch. Returns the bus or store error that stopped it; the batch is
+  // then kept and retried by the next call. `*processed` (optional) gets the batch size.
+  Status RunOnce(size_t* processed = nullptr);
+  // Loops RunOnce until `stop` becomes true, backing off on errors. When stop is set while a
+  // batch is still failing, it returns without committing that batch (it will be redelivered).
+  void Run(const std::atomic<bool>& stop);
+
+  void set_on_enqueued(std::function<void()> callback) { on_enqueued_ = std::move(callback); }
+  const DispatcherProbe& probe() const { return probe_; }
+  PipelineCache& cache() { return cache_; }
+
+ private:
+  Status ProcessPending();
+  void PrepareBatch();
+  void Report(const WakeResult& result);
+
+  Store* store_;
+  BusConsumer* consumer_;
+  TriggerDispatcherOptions options_;
+  const Clock* clock_;
+  PipelineCache cache_;
+  SignalDecoder decoder_;
+  BatchMatcher matcher_;
+  DispatcherProbe probe_;
+  std::function<void()> on_enqueued_;
+  std::shared_ptr<int> alive_;  // lets the store's change callback outlive us safely
+
+  // The batch in flight: kept across failed attempts until its transaction commits.
+  std::vector<BusRecord> records_;
+  BatchClose close_ = BatchClose::kIdle;
+  bool prepared_ = false;
+  std::shared_ptr<const PipelineIndex> batch_index_;
+  std::vector<Signal> signals_;             // slot per record; reused across batches
+  std::vector<std::string> payloads_;       // canonical JSON per record
+  std::vector<uint32_t> record_of_signal_;  // wake_.signals index -> records_ index
+  WakeBatch wake_;
+};
+
+}  // namespace sigflow

@@ -1,0 +1,301 @@
+#include "trigger/trigger_dispatcher.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <map>
+#include <set>
+
+#include "bus/embedded/embedded_log.h"
+#include "store/forwarding_store.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace sigflow {
+namespace {
+
+std::string TempDb() {
+  char tmpl[] = "/tmp/sigflow-dispatch-XXXXXX";
+  const char* dir = mkdtemp(tmpl);
+  EXPECT_NE(dir, nullptr);
+  return std::string(dir) + "/sigflow.db";
+}
+
+std::string SignalJson(const std::string& id, const std::string& ticker) {
+  return R"({"signal_id":")" + id + R"(","timestamp":1733875200,"signal_type":"mock",)" +
+         R"("source":"test","tickers":[{"ticker":")" + ticker +
+         R"(","signal":"BULLISH","confidence":80}],"metadata":{}})";
+}
+
+// A consumer that forwards to a real one but can be told to fail its next commits: the crash
+// window between the store transaction and the offset commit.
+class FaultyCommitConsumer final : public BusConsumer {
+ public:
+  explicit FaultyCommitConsumer(std::unique_ptr<BusConsumer> target) : target_(std::move(target)) {}
+  Status Poll(size_t max, std::chrono::milliseconds wait, std::vector<BusRecord>* out) override {
+    return target_->Poll(max, wait, out);
+  }
+  Status Commit(const std::vector<BusPosition>& positions) override {
+    if (fail_commits) return Status::Unavailable("injected: process died before the commit");
+    return target_->Commit(positions);
+  }
+  bool fail_commits = false;
+
+ private:
+  std::unique_ptr<BusConsumer> target_;
+};
+
+// A store whose Wake fails while `down` is set: an outage of the database.
+class FlakyStore final : public ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  Result<WakeResult> Wake(const WakeBatch& batch) override {
+    if (down) return Status::Unavailable("injected: database unreachable");
+    return ForwardingStore::Wake(batch);
+  }
+  bool down = false;
+};
+
+class TriggerDispatcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = TempDb();
+    auto store = OpenSqliteStore(db_);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    auto producer = OpenEmbeddedProducer(db_, kDefaultSignalTopic);
+    ASSERT_TRUE(producer.ok()) << producer.status().ToString();
+    producer_ = std::move(producer).value();
+    options_.idle_wait = std::chrono::milliseconds(10);
+  }
+
+  std::string AddPipeline(const std::vector<std::string>& tickers, bool active = true) {
+    Pipeline p;
+    p.name = "p" + std::to_string(++pipelines_);
+    p.trigger_mode = TriggerMode::kSignal;
+    p.scanner_tickers = tickers;
+    p.is_active = active;
+    auto added = store_->AddPipeline(p);
+    EXPECT_TRUE(added.ok()) << added.status().ToString();
+    return added.ok() ? added->id : "";
+  }
+
+  void Publish(const std::string& payload, const std::string& key = "AAPL") {
+    ASSERT_TRUE(producer_->Publish(key, payload).ok());
+  }
+
+  std::unique_ptr<BusConsumer> NewConsumer() {
+    auto c = OpenEmbeddedConsumer(db_, kDefaultSignalTopic, "trigger-dispatcher",
+                                  OffsetReset::kEarliest);
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return std::move(c).value();
+  }
+
+  // Runs the dispatcher until a poll comes back empty.
+  static void Drain(TriggerDispatcher& d) {
+    for (int i = 0; i < 1000; ++i) {
+      size_t n = 0;
+      ASSERT_TRUE(d.RunOnce(&n).ok());
+      if (n == 0) return;
+    }
+    FAIL() << "dispatcher never drained";
+  }
+
+  std::vector<Execution> Executions() {
+    auto e = store_->ListExecutions(0);
+    EXPECT_TRUE(e.ok());
+    return e.ok() ? *e : std::vector<Execution>{};
+  }
+
+  std::string db_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<BusProducer> producer_;
+  TriggerDispatcherOptions options_;
+  int pipelines_ = 0;
+};
+
+TEST_F(TriggerDispatcherTest, TenSignalsInOneBatchWakeOnePipeline) {
+  const std::string aapl = AddPipeline({"AAPL"});
+  for (int i = 0; i < 10; ++i) Publish(SignalJson("s" + std::to_string(i), "AAPL"));
+  auto consumer = NewConsumer();
+  TriggerDispatcher d(store_.get(), consumer.get(), options_);
+  Drain(d);
+  auto executions = Executions();
+  ASSERT_EQ(executions.size(), 1u);
+  EXPECT_EQ(executions[0].pipeline_id, aapl);
+  EXPECT_EQ(executions[0].status, ExecutionStatus::kPending);
+  ASSERT_EQ(executions[0].signal_ids.size(), 10u);
+  EXPECT_EQ(executions[0].signal_ids[0], "s0");
+  EXPECT_EQ(d.probe().pipelines_enqueued.load(), 1u);
+  EXPECT_EQ(d.probe().pipelines_skipped_running.load(), 9u);
+  EXPECT_EQ(d.probe().signals_consumed.load(), 10u);
+}
+
+TEST_F(TriggerDispatcherTest, TenSignalsOneByOneWhilePendingWakeOnePipeline) {
+  AddPipeline({"AAPL"});
+  auto consumer = NewConsumer();
+  TriggerDispatcher d(store_.get(), consumer.get(), options_);
+  for (int i = 0; i < 10; ++i) {
+    Publish(SignalJson("s" + std::to_string(i), "AAPL"));
+    Drain(d);  // each signal is its own batch
+  }
+  auto executions = Executions();
+  ASSERT_EQ(executions.size(), 1u);
+  EXPECT_EQ(executions[0].signal_ids, std::vector<std::string>{"s0"});
+  EXPECT_EQ(d.probe().pipelines_enqueued.load(), 1u);
+  EXPECT_EQ(d.probe().pipelines_skipped_running.load(), 9u);
+  EXPECT_GE(d.probe().batches.load(), 10u);
+}
+
+TEST_F(TriggerDispatcherTest, OnlyMatchingActiveSignalPipelinesWake) {
+  const std::string both = AddPipeline({"AAPL", "TSLA"});
+  AddPipeline({"GOOGL", "AMZN"});
+  const std::string msft = AddPipeline({"MSFT", "NVDA"});
+  AddPipeline({"AAPL"}, /*active=*/false);
+  Publish(R"({"signal_id":"x","tickers":[{"ticker":"AAPL","signal":"BULLISH","confidence":80},)"
+          R"({"ticker":"MSFT","signal":"BEARISH","confidence":60}]})");
+  auto consumer = NewConsumer();
+  TriggerDispatcher d(store_.get(), consumer.get(), options_);
+  Drain(d);
+  std::set<std::string> woken;
+  for (const auto& e : Executions()) woken.insert(e.pipeline_id);
+  EXPECT_EQ(woken, (std::set<std::string>{both, msft}));
+  EXPECT_EQ(d.probe().pipelines_matched.load(), 2u);
+}
+
+TEST_F(TriggerDispatcherTest, InvalidSignalsAreDeadLetteredAndTheOffsetAdvances) {
+  AddPipeline({"AAPL"});
+  Publish("{not json");
+  Publish(R"({"tickers":[]})");
+  Publish(SignalJson("good", "AAPL"));
+  {
+    auto consumer = NewConsumer();
+    TriggerDispatcher d(store_.get(), consumer.get(), options_);
+    Drain(d);
+    EXPECT_EQ(d.probe().signals_dead_lettered.load(), 2u);
+    EXPECT_EQ(d.probe().pipelines_enqueued.load(), 1u);
+  }
+  auto letters = store_->ListDeadLetters(0);
+  ASSERT_TRUE(letters.ok());
+  ASSERT_EQ(letters->size(), 2u);
+  std::set<std::string> reasons;
+  for (const auto& l : *letters) reasons.insert(l.reason_code);
+  EXPECT_EQ(reasons, (std::set<std::string>{"malformed_json", "empty_tickers"}));
+  bool raw_kept = false;
+  for (const auto& l : *letters) raw_kept |= l.raw == "{not json";
+  EXPECT_TRUE(raw_kept);
+  // The group's position moved past all three: a new consumer gets nothing.
+  auto again = NewConsumer();
+  std::vector<BusRecord> records;
+  ASSERT_TRUE(again->Poll(10, std::chrono::milliseconds(20), &records).ok());
+  EXPECT_TRUE(records.empty());
+}
+
+TEST_F(TriggerDispatcherTest, RedeliveryAfterCrashBeforeCommitWakesNoPairTwice) {
+  AddPipeline({"AAPL"});
+  AddPipeline({"AAPL", "MSFT"});
+  for (int i = 0; i < 5; ++i) Publish(SignalJson("a" + std::to_string(i), "AAPL"));
+  Publish(SignalJson("m0", "MSFT"));
+  {
+    auto faulty = std::make_unique<FaultyCommitConsumer>(NewConsumer());
+    faulty->fail_commits = true;  // the store commits, then the process "dies"
+    TriggerDispatcher d(store_.get(), faulty.get(), options_);
+    Drain(d);
+    EXPECT_EQ(d.probe().pipelines_enqueued.load(), 2u);
+  }
+  const auto before = store_->Counts();
+  ASSERT_TRUE(before.ok());
+  // A restarted dispatcher of the same group gets every record again.
+  auto consumer = NewConsumer();
+  TriggerDispatcher restarted(store_.get(), consumer.get(), options_);
+  Drain(restarted);
+  EXPECT_EQ(restarted.probe().signals_consumed.load(), 6u);
+  EXPECT_EQ(restarted.probe().pipelines_enqueued.load(), 0u);
+  // a0..a4 match both pipelines, m0 matches one: every match is now a duplicate.
+  EXPECT_EQ(restarted.probe().pipelines_duplicate.load(), 11u);
+  const auto after = store_->Counts();
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->signals, before->signals);
+  EXPECT_EQ(after->signal_wakes, before->signal_wakes);
+  EXPECT_EQ(Executions().size(), 2u);
+  // Every (pipeline, signal) pair appears in at most one execution.
+  std::set<std::pair<std::string, std::string>> pairs;
+  for (const auto& e : Executions()) {
+    for (const auto& s : e.signal_ids) EXPECT_TRUE(pairs.insert({e.pipeline_id, s}).second);
+  }
+}
+
+TEST_F(TriggerDispatcherTest, StoreOutageKeepsTheBatchAndLosesNothing) {
+  AddPipeline({"AAPL"});
+  Publish(SignalJson("s1", "AAPL"));
+  FlakyStore flaky(store_.get());
+  auto consumer = NewConsumer();
+  TriggerDispatcher d(&flaky, consumer.get(), options_);
+  flaky.down = true;
+  for (int i = 0; i < 3; ++i) {
+    Status s = d.RunOnce();
+    EXPECT_FALSE(s.ok());
+    EXPECT_EQ(s.code(), "unavailable");
+  }
+  EXPECT_TRUE(Executions().empty());
+  flaky.down = false;
+  Drain(d);
+  auto executions = Executions();
+  ASSERT_EQ(executions.size(), 1u);
+  EXPECT_EQ(executions[0].signal_ids, std::vector<std::string>{"s1"});
+  EXPECT_EQ(d.probe().signals_consumed.load(), 1u);
+  EXPECT_GE(d.probe().store_failures.load(), 3u);
+}
+
+TEST_F(TriggerDispatcherTest, PipelineAddedInThisProcessIsMatchedAtOnce) {
+  options_.cache_refresh_interval = std::chrono::hours(1);  // only the change notice can help
+  auto consumer = NewConsumer();
+  TriggerDispatcher d(store_.get(), consumer.get(), options_);
+  Publish(SignalJson("before", "NVDA"));
+  Drain(d);
+  EXPECT_EQ(d.probe().pipelines_matched.load(), 0u);
+  const std::string nvda = AddPipeline({"NVDA"});
+  Publish(SignalJson("after", "NVDA"));
+  Drain(d);
+  auto executions = Executions();
+  ASSERT_EQ(executions.size(), 1u);
+  EXPECT_EQ(executions[0].pipeline_id, nvda);
+  EXPECT_EQ(executions[0].signal_ids, std::vector<std::string>{"after"});
+}
+
+TEST_F(TriggerDispatcherTest, DuplicateSignalIdWithinABatchIsCountedOnce) {
+  AddPipeline({"AAPL"});
+  Publish(SignalJson("same", "AAPL"));
+  Publish(SignalJson("same", "AAPL"));
+  auto consumer = NewConsumer();
+  TriggerDispatcher d(store_.get(), consumer.get(), options_);
+  Drain(d);
+  auto counts = store_->Counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->signals, 1);
+  auto executions = Executions();
+  ASSERT_EQ(executions.size(), 1u);
+  EXPECT_EQ(executions[0].signal_ids, std::vector<std::string>{"same"});
+}
+
+TEST_F(TriggerDispatcherTest, SignalWithoutIdKeepsItsIdentityAcrossRedelivery) {
+  AddPipeline({"AAPL"});
+  Publish(R"({"tickers":[{"ticker":"AAPL","signal":"BULLISH","confidence":80}]})");
+  {
+    auto faulty = std::make_unique<FaultyCommitConsumer>(NewConsumer());
+    faulty->fail_commits = true;
+    TriggerDispatcher d(store_.get(), faulty.get(), options_);
+    Drain(d);
+    EXPECT_EQ(d.probe().pipelines_enqueued.load(), 1u);
+  }
+  auto consumer = NewConsumer();
+  TriggerDispatcher restarted(store_.get(), consumer.get(), options_);
+  Drain(restarted);
+  EXPECT_EQ(restarted.probe().pipelines_duplicate.load(), 1u);
+  auto executions = Executions();
+  ASSERT_EQ(executions.size(), 1u);
+  ASSERT_EQ(executions[0].signal_ids.size(), 1u);
+  EXPECT_EQ(executions[0].signal_ids[0].rfind("trading-signals:0:", 0), 0u);
+}
+
+}  // namespace
+}  // namespace sigflow

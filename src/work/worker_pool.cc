@@ -1,0 +1,312 @@
+#include "work/worker_pool.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "core/uuid.h"
+#include "obs/log.h"
+
+namespace sigflow {
+namespace {
+
+using Ms = std::chrono::milliseconds;
+
+constexpr int kRecordTries = 3;
+constexpr Ms kRecordBackoff{25};
+
+std::chrono::milliseconds RenewInterval(const WorkerOptions& options) {
+  return options.renew_interval.count() > 0 ? options.renew_interval
+                                            : std::max(Ms(1), options.lease / 3);
+}
+
+}  // namespace
+
+Status WorkerOptions::Validate() const {
+  std::vector<std::string> errors;
+  if (threads < 1) errors.push_back("threads must be >= 1");
+  if (lease.count() <= 0) errors.push_back("lease must be > 0");
+  if (claim_batch < 1) errors.push_back("claim_batch must be >= 1");
+  if (idle_poll.count() <= 0) errors.push_back("idle_poll must be > 0");
+  if (max_attempts < 1) errors.push_back("max_attempts must be >= 1");
+  if (reap_interval.count() <= 0) errors.push_back("reap_interval must be > 0");
+  if (renew_interval.count() < 0) errors.push_back("renew_interval must be >= 0");
+  if (lease.count() > 0 && renew_interval >= lease) {
+    errors.push_back("renew_interval must be shorter than the lease");
+  }
+  if (worker_id_prefix.empty()) errors.push_back("worker_id_prefix must not be empty");
+  if (errors.empty()) return Status::Ok();
+  std::string message = "invalid worker options: ";
+  for (size_t i = 0; i < errors.size(); ++i) message += (i ? "; " : "") + errors[i];
+  return Status::InvalidArgument(std::move(message));
+}
+
+WorkerPool::WorkerPool(Store* store, const AgentRegistry* registry, WorkerOptions options)
+    : store_(store), options_(std::move(options)), runner_(store, registry) {
+  const std::string pool_id = NewUuid().substr(0, 8);
+  for (int i = 0; i < options_.threads; ++i) {
+    worker_ids_.push_back(options_.worker_id_prefix + "-" + pool_id + "-" + std::to_string(i));
+  }
+}
+
+WorkerPool::~WorkerPool() { Stop(); }
+
+Status WorkerPool::Start() {
+  std::lock_guard lifecycle(lifecycle_mu_);
+  if (state_ != State::kNew) {
+    return Status::Error("failed_precondition", "a worker pool starts only once");
+  }
+  if (Status s = options_.Validate(); !s.ok()) return s;
+  state_ = State::kRunning;
+  for (size_t i = 0; i < worker_ids_.size(); ++i) {
+    workers_.emplace_back([this, i] { WorkerLoop(i); });
+  }
+  maintenance_ = std::thread([this] { MaintenanceLoop(); });
+  log::Info("worker_pool_started", {{"threads", options_.threads},
+                                    {"lease_ms", options_.lease.count()},
+                                    {"claim_batch", options_.claim_batch},
+                                    {"idle_poll_ms", options_.idle_poll.count()},
+                                    {"max_attempts", options_.max_attempts},
+                                    {"reap_interval_ms", options_.reap_interval.count()},
+                                    {"renew_interval_ms", RenewInterval(options_).count()},
+                                    {"worker_ids", worker_ids_}});
+  return Status::Ok();
+}
+
+void WorkerPool::Stop() {
+  std::lock_guard lifecycle(lifecycle_mu_);
+  if (state_ != State::kRunning) return;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  work_cv_.notify_all();
+  for (auto& t : workers_) t.join();  // they drain the executions already claimed
+  {
+    std::lock_guard lock(mu_);
+    maintenance_stopping_ = true;
+  }
+  maintenance_cv_.notify_all();
+  maintenance_.join();
+  state_ = State::kStopped;
+  log::Info("worker_pool_stopped", {{"claimed", probe_.claimed.load()},
+                                    {"completed", probe_.completed.load()},
+                                    {"failed", probe_.failed.load()},
+                                    {"abandoned", probe_.abandoned.load()},
+                                    {"reaped", probe_.reaped.load()},
+                                    {"reaped_failed", probe_.reaped_failed.load()},
+                                    {"lease_conflicts", probe_.lease_conflicts.load()},
+                                    {"store_errors", probe_.store_errors.load()}});
+}
+
+void WorkerPool::Notify() {
+  {
+    std::lock_guard lock(mu_);
+    ++notify_seq_;
+  }
+  work_cv_.notify_all();
+}
+
+void WorkerPool::WorkerLoop(size_t index) {
+  const std::string& worker_id = worker_ids_[index];
+  std::unique_lock lock(mu_);
+  while (true) {
+    if (!ready_.empty()) {
+      std::shared_ptr<Claim> claim = std::move(ready_.front());
+      ready_.pop_front();
+      lock.unlock();
+      Execute(*claim);
+      lock.lock();
+      continue;
+    }
+    if (stopping_) break;  // only once everything claimed has run
+    const uint64_t seen = notify_seq_;
+    lock.unlock();
+    const bool claimed = ClaimBatch(worker_id);
+    lock.lock();
+    if (claimed) continue;
+    work_cv_.wait_for(lock, options_.idle_poll,
+                      [&] { return stopping_ || !ready_.empty() || notify_seq_ != seen; });
+  }
+}
+
+bool WorkerPool::ClaimBatch(const std::string& worker_id) {
+  auto claimed = store_->ClaimExecutions(worker_id, options_.claim_batch, options_.lease);
+  if (!claimed.ok()) {
+    probe_.store_errors.fetch_add(1, std::memory_order_relaxed);
+    log::Warn("worker_claim_failed",
+              {{"worker", worker_id}, {"error", claimed.status().ToString()}});
+    return false;
+  }
+  if (claimed->empty()) return false;
+  probe_.claimed.fetch_add(claimed->size(), std::memory_order_relaxed);
+  {
+    std::lock_guard lock(mu_);
+    for (Execution& execution : *claimed) {
+      auto claim = std::make_shared<Claim>();
+      claim->execution = std::move(execution);
+      claim->owner = worker_id;
+      held_[claim->execution.id] = claim;
+      ready_.push_back(std::move(claim));
+    }
+  }
+  if (claimed->size() > 1) work_cv_.notify_all();  // let idle workers share the batch
+  return true;
+}
+
+void WorkerPool::Execute(Claim& claim) {
+  const Execution& execution = claim.execution;
+  const auto started = std::chrono::steady_clock::now();
+  if (log::Enabled(log::Level::kDebug)) {
+    log::Debug("execution_started", {{"execution_id", execution.id},
+                                     {"pipeline_id", execution.pipeline_id},
+                                     {"worker", claim.owner},
+                                     {"attempt", execution.attempts},
+                                     {"signal_ids", execution.signal_ids}});
+  }
+  RunOutcome outcome;
+  if (claim.lease_lost.load()) {
+    outcome.kind = RunOutcome::Kind::kAbandoned;
+    outcome.error = "lease lost before the run started";
+  } else {
+    outcome = runner_.Run(execution, [&claim] { return !claim.lease_lost.load(); });
+  }
+  Status recorded = RecordWithRetry(claim, outcome);
+  {
+    std::lock_guard lock(mu_);
+    held_.erase(execution.id);
+  }
+  const double duration_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+
+  // The pipeline was removed and its execution with it: nothing left to record the failure in.
+  const bool execution_removed =
+      outcome.pipeline_removed && (recorded.code() == "conflict" || recorded.code() == "not_found");
+  if (execution_removed) recorded = Status::Ok();
+  const bool lease_lost = recorded.code() == "conflict" ||
+                          (outcome.kind == RunOutcome::Kind::kAbandoned && claim.lease_lost.load());
+  if (lease_lost) {
+    probe_.lease_conflicts.fetch_add(1, std::memory_order_relaxed);
+    log::Warn("execution_lease_lost",
+              {{"execution_id", execution.id},
+               {"pipeline_id", execution.pipeline_id},
+               {"worker", claim.owner},
+               {"detail", recorded.ok() ? outcome.error : recorded.ToString()},
+               {"result", "dropped"}});
+    return;
+  }
+  if (!recorded.ok() || outcome.kind == RunOutcome::Kind::kAbandoned) {
+    probe_.abandoned.fetch_add(1, std::memory_order_relaxed);
+    if (!recorded.ok()) probe_.store_errors.fetch_add(1, std::memory_order_relaxed);
+    log::Warn("execution_abandoned",
+              {{"execution_id", execution.id},
+               {"pipeline_id", execution.pipeline_id},
+               {"worker", claim.owner},
+               {"error", recorded.ok() ? outcome.error : recorded.ToString()},
+               {"retry", "after the lease expires"}});
+    return;
+  }
+  if (outcome.kind == RunOutcome::Kind::kCompleted) {
+    probe_.completed.fetch_add(1, std::memory_order_relaxed);
+    if (log::Enabled(log::Level::kDebug)) {
+      log::Debug("execution_completed", {{"execution_id", execution.id},
+                                         {"pipeline_id", execution.pipeline_id},
+                                         {"worker", claim.owner},
+                                         {"nodes", outcome.nodes_run},
+                                         {"duration_ms", duration_ms}});
+    }
+  } else {
+    probe_.failed.fetch_add(1, std::memory_order_relaxed);
+    if (log::Enabled(log::Level::kDebug)) {
+      log::Debug("execution_failed", {{"execution_id", execution.id},
+                                      {"pipeline_id", execution.pipeline_id},
+                                      {"worker", claim.owner},
+                                      {"error", outcome.error},
+                                      {"recorded", !execution_removed},
+                                      {"duration_ms", duration_ms}});
+    }
+  }
+}
+
+Status WorkerPool::RecordWithRetry(Claim& claim, const RunOutcome& outcome) {
+  if (outcome.kind == RunOutcome::Kind::kAbandoned) return Status::Ok();
+  std::lock_guard record(claim.record_mu);
+  Status status;
+  for (int attempt = 1; attempt <= kRecordTries; ++attempt) {
+    status = runner_.Record(claim.execution, claim.owner, outcome);
+    if (status.code() != "unavailable") break;
+    if (attempt < kRecordTries) std::this_thread::sleep_for(kRecordBackoff * attempt);
+  }
+  claim.recorded = true;
+  return status;
+}
+
+void WorkerPool::MaintenanceLoop() {
+  using Clock = std::chrono::steady_clock;
+  const Ms renew_interval = RenewInterval(options_);
+  auto next_reap = Clock::now();
+  auto next_renew = Clock::now() + renew_interval;
+  std::unique_lock lock(mu_);
+  while (!maintenance_stopping_) {
+    const auto now = Clock::now();
+    if (now >= next_renew) {
+      lock.unlock();
+      RenewLeases();
+      lock.lock();
+      next_renew = now + renew_interval;
+      continue;
+    }
+    if (now >= next_reap) {
+      lock.unlock();
+      Reap();
+      lock.lock();
+      next_reap = now + options_.reap_interval;
+      continue;
+    }
+    maintenance_cv_.wait_until(lock, std::min(next_renew, next_reap),
+                               [&] { return maintenance_stopping_; });
+  }
+}
+
+void WorkerPool::RenewLeases() {
+  std::vector<std::shared_ptr<Claim>> held;
+  {
+    std::lock_guard lock(mu_);
+    held.reserve(held_.size());
+    for (const auto& [id, claim] : held_) held.push_back(claim);
+  }
+  for (const auto& claim : held) {
+    std::lock_guard record(claim->record_mu);
+    if (claim->recorded || claim->lease_lost.load()) continue;
+    Status s = store_->RenewLease(claim->execution.id, claim->owner, options_.lease);
+    if (s.ok()) {
+      probe_.lease_renewals.fetch_add(1, std::memory_order_relaxed);
+    } else if (s.code() == "conflict") {
+      claim->lease_lost.store(true);
+      log::Warn("execution_lease_renewal_refused", {{"execution_id", claim->execution.id},
+                                                    {"worker", claim->owner},
+                                                    {"error", s.ToString()}});
+    } else {
+      probe_.store_errors.fetch_add(1, std::memory_order_relaxed);
+      log::Warn("execution_lease_renewal_failed", {{"execution_id", claim->execution.id},
+                                                   {"worker", claim->owner},
+                                                   {"error", s.ToString()}});
+    }
+  }
+}
+
+void WorkerPool::Reap() {
+  auto reaped = store_->ReapExpiredLeases(options_.max_attempts);
+  if (!reaped.ok()) {
+    probe_.store_errors.fetch_add(1, std::memory_order_relaxed);
+    log::Warn("lease_reap_failed", {{"error", reaped.status().ToString()}});
+    return;
+  }
+  if (reaped->requeued == 0 && reaped->failed == 0) return;
+  probe_.reaped.fetch_add(static_cast<uint64_t>(reaped->requeued), std::memory_order_relaxed);
+  probe_.reaped_failed.fetch_add(static_cast<uint64_t>(reaped->failed), std::memory_order_relaxed);
+  log::Info("execution_leases_reaped",
+            {{"requeued", reaped->requeued}, {"failed", reaped->failed}});
+  if (reaped->requeued > 0) Notify();
+}
+
+}  // namespace sigflow

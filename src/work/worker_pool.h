@@ -1,0 +1,146 @@
+// WorkerPool: the worker side of the execution queue — claims PENDING executions from the Store,
+// runs their pipelines (PipelineRunner) and records COMPLETED / FAILED, on a few threads.
+//
+// Threads:
+//  - `threads` workers. An idle worker claims up to `claim_batch` executions in one store call
+//    into a pool-local ready queue (so the other workers share the batch), runs one at a time,
+//    and claims again as soon as the queue is empty. With nothing to claim it sleeps until
+//    Notify() or `idle_poll`, whichever comes first: Notify() after an enqueue starts the
+//    execution within milliseconds, and idle_poll only bounds how late work enqueued by another
+//    process (which cannot call Notify) is seen.
+//  - one maintenance thread: every `renew_interval` it renews the lease of every execution this
+//    pool holds (queued or running), so a long execution keeps its lease; a renewal refused with
+//    `conflict` marks the lease lost: the run stops before its next node and its result is
+//    dropped. Every `reap_interval` it calls Store::ReapExpiredLeases(max_attempts), which
+//    returns to PENDING (or FAILs, once attempts are exhausted) the executions of any worker, in
+//    any process, that stopped renewing — and wakes the workers when it requeued some.
+// Delivery is at-least-once: an execution whose worker dies, or whose completion cannot be
+// written, is run again after its lease expires (up to max_attempts claims in all).
+//
+// Thread-safety: every method may be called from any thread. `store` and `registry` must outlive
+// the pool; the registry must be fully populated before Start().
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/status.h"
+#include "store/store.h"
+#include "work/agent_registry.h"
+#include "work/pipeline_runner.h"
+
+namespace sigflow {
+
+// Fixed for the lifetime of a pool.
+struct WorkerOptions {
+  // Worker threads (>= 1). More threads run more pipelines at once; each holds store calls.
+  int threads = 2;
+  // How long a claim stays valid without renewal (> 0). Shorter: a dead worker's executions are
+  // rerun sooner; longer: fewer renewals, more slack for a stalled store.
+  std::chrono::milliseconds lease{30'000};
+  // Executions claimed per store call (>= 1). Larger batches save round trips under load but
+  // hold more executions in this process while other processes may be idle.
+  int claim_batch = 8;
+  // Longest sleep of an idle worker before it looks at the store again (> 0).
+  std::chrono::milliseconds idle_poll{200};
+  // Claims per execution before the reaper FAILs it instead of requeueing it (>= 1).
+  int max_attempts = 3;
+  // Period of Store::ReapExpiredLeases (> 0).
+  std::chrono::milliseconds reap_interval{1'000};
+  // Period of lease renewal; 0 means lease / 3. Must be shorter than the lease.
+  std::chrono::milliseconds renew_interval{0};
+  // Lease owner ids are "<prefix>-<8 random hex>-<thread index>", unique per pool and process.
+  std::string worker_id_prefix = "worker";
+
+  // `invalid_argument` naming every out-of-range field.
+  Status Validate() const;
+};
+
+// Counters for the run summary and tests. Monotonic; read them at any time. Each is bumped just
+// after the store call it counts, so it may trail the store by a moment; after Stop() it is final.
+struct WorkerProbe {
+  std::atomic<uint64_t> claimed{0};    // executions claimed by this pool's workers
+  std::atomic<uint64_t> completed{0};  // recorded COMPLETED
+  std::atomic<uint64_t> failed{0};     // recorded FAILED (by a node, config or missing pipeline)
+  std::atomic<uint64_t> abandoned{0};  // left to the reaper (store unavailable / write failed)
+  std::atomic<uint64_t> reaped{0};     // expired leases requeued by this pool's reaper
+  std::atomic<uint64_t> reaped_failed{0};    // expired leases FAILed by it (attempts exhausted)
+  std::atomic<uint64_t> lease_conflicts{0};  // results dropped because the lease was lost
+  std::atomic<uint64_t> lease_renewals{0};
+  std::atomic<uint64_t> store_errors{0};  // store calls that failed (claim, renew, reap, record)
+};
+
+class WorkerPool {
+ public:
+  WorkerPool(Store* store, const AgentRegistry* registry, WorkerOptions options = {});
+  ~WorkerPool();  // Stop()
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  // Starts the workers and the maintenance thread. `invalid_argument` for bad options,
+  // `failed_precondition` when called a second time. A pool starts at most once.
+  Status Start();
+
+  // Stops claiming, lets every execution already claimed (running or queued locally) run to its
+  // end and be recorded, then stops the maintenance thread and returns. Idempotent; a no-op
+  // before Start().
+  void Stop();
+
+  // Wakes idle workers now (call after enqueueing). Cheap: one lock and a condition-variable
+  // notification; never blocks on the store. Harmless before Start() or after Stop().
+  void Notify();
+
+  const WorkerProbe& probe() const { return probe_; }
+  const WorkerOptions& options() const { return options_; }
+  const std::vector<std::string>& worker_ids() const { return worker_ids_; }
+
+ private:
+  // An execution this pool has claimed and not yet recorded.
+  struct Claim {
+    Execution execution;
+    std::string owner;  // the worker id that claimed it (the lease owner)
+    std::atomic<bool> lease_lost{false};
+    std::mutex record_mu;   // orders renewals against the final record
+    bool recorded = false;  // guarded by record_mu
+  };
+
+  void WorkerLoop(size_t index);
+  bool ClaimBatch(const std::string& worker_id);
+  void Execute(Claim& claim);
+  Status RecordWithRetry(Claim& claim, const RunOutcome& outcome);
+  void MaintenanceLoop();
+  void RenewLeases();
+  void Reap();
+
+  Store* const store_;
+  const WorkerOptions options_;
+  const PipelineRunner runner_;
+  std::vector<std::string> worker_ids_;
+  WorkerProbe probe_;
+
+  std::mutex lifecycle_mu_;  // serialises Start() and Stop()
+  enum class State : uint8_t { kNew, kRunning, kStopped };
+  State state_ = State::kNew;  // guarded by lifecycle_mu_
+  std::vector<std::thread> workers_;
+  std::thread maintenance_;
+
+  std::mutex mu_;
+  std::condition_variable work_cv_;                 // workers: ready_, notify_seq_, stopping_
+  std::condition_variable maintenance_cv_;          // maintenance: maintenance_stopping_
+  std::deque<std::shared_ptr<Claim>> ready_;        // guarded by mu_
+  std::map<int64_t, std::shared_ptr<Claim>> held_;  // guarded by mu_; claimed, unrecorded
+  uint64_t notify_seq_ = 0;                         // guarded by mu_
+  bool stopping_ = false;                           // guarded by mu_
+  bool maintenance_stopping_ = false;               // guarded by mu_
+};
+
+}  // namespace sigflow
