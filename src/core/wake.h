@@ -7,7 +7,9 @@
 //     earlier in this batch, is a duplicate: all its matches count as `duplicate`);
 //  2. for every candidate pipeline, takes as waker the first non-duplicate signal that matched it;
 //     if the pipeline has no PENDING/RUNNING execution it creates one (signal_ids = the waker, then
-//     the batch's other fresh matching signals) and records (pipeline, waker) in `signal_wakes`;
+//     the batch's other fresh matching signals) and records (pipeline, waker) in `signal_wakes`.
+//     A candidate that is no longer an active signal-mode pipeline (removed, deactivated or made
+//     periodic since the dispatcher's snapshot) is not woken: its matches count as skipped_running;
 //  3. counts per signal: enqueued = pipelines it woke; skipped_running = matched - enqueued;
 //     duplicate = matched for duplicate signals;
 //  4. stores the dead letters.
@@ -49,6 +51,7 @@ struct WakeBatch {
   // Fills `out` with the indices (ascending) of every batch signal that matched candidate `c`.
   // Called by the store only where it needs the full list (new executions, duplicate wakers).
   std::function<void(uint32_t c, std::vector<uint32_t>* out)> matched_signals;
+  // created_at of the rows the batch writes; 0 = the store's clock.
   int64_t now_ms = 0;
 };
 

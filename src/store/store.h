@@ -29,6 +29,8 @@ struct StoredSignal {
   std::string payload;  // canonical JSON
   int64_t timestamp_ms = 0;
   int64_t received_at_ms = 0;
+  // As counted by the batch that recorded it, except `duplicate`, which adds up the matches of
+  // every later delivery of the same signal_id.
   SignalOutcome outcome;
 };
 
@@ -63,14 +65,16 @@ class Store {
 
   // ---- pipelines ----
   // Validates (name non-empty; signal mode needs >= 1 ticker; config_json is a JSON object),
-  // assigns id (when empty) and timestamps, inserts. `invalid_argument` names the bad field;
-  // `conflict` when the id exists.
+  // normalises scanner_tickers (core/ticker.h: upper case; repeats dropped; an invalid symbol is
+  // an error), assigns id (when empty) and timestamps, inserts. `invalid_argument` names the bad
+  // field ("name: ...", "scanner_tickers[2]: ...", "config: ..."); `conflict` when the id exists.
   virtual Result<Pipeline> AddPipeline(Pipeline pipeline) = 0;
   virtual Result<Pipeline> GetPipeline(std::string_view id) = 0;  // `not_found`
   virtual Result<std::vector<Pipeline>> ListPipelines() = 0;      // by created_at
   // Active signal-mode pipelines with at least one ticker: what the dispatcher's index holds.
   virtual Result<std::vector<Pipeline>> LoadSignalPipelines() = 0;
-  virtual Status RemovePipeline(std::string_view id) = 0;  // `not_found`
+  // Also removes the pipeline's executions and wakes. `not_found`.
+  virtual Status RemovePipeline(std::string_view id) = 0;
   // Registers a callback run (on the changing thread, after commit) whenever this process adds,
   // changes or removes a pipeline. Callbacks must be cheap and must not call back into the store.
   virtual void OnPipelinesChanged(std::function<void()> callback) = 0;
