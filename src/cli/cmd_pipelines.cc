@@ -130,20 +130,22 @@ void AddPipelinesCommand(CLI::App& app, int* exit_code) {
 
   auto add = std::make_shared<AddFlags>();
   auto* add_cmd = cmd->add_subcommand(
-      "add", "Add a pipeline; prints its id.\nExample: sigflow pipelines add --name 'AAPL Trader' "
-             "--tickers AAPL,MSFT");
+      "add",
+      "Add a pipeline; prints its id.\nExample: sigflow pipelines add --name 'AAPL Trader' "
+      "--tickers AAPL,MSFT");
   add_cmd->add_option("--name", add->name, "pipeline name")->required();
   add_cmd->add_option("--tickers", add->tickers,
                       "comma-separated scanner tickers (required for signal mode)");
-  add_cmd->add_option("--trigger-mode", add->trigger_mode,
-                      "signal (woken by signals) or periodic (runs on its schedule)")
+  add_cmd
+      ->add_option("--trigger-mode", add->trigger_mode,
+                   "signal (woken by signals) or periodic (runs on its schedule)")
       ->capture_default_str();
   add_cmd->add_flag("--inactive", add->inactive, "store it inactive (never woken)");
   add_cmd->add_option("--description", add->description, "free text");
   add_cmd->add_option("--user-id", add->user_id, "owner id");
-  add_cmd->add_option("--config", add->config,
-                      std::string("pipeline config JSON with \"nodes\" (default: ") +
-                          kDefaultPipelineConfig + ")");
+  add_cmd->add_option(
+      "--config", add->config,
+      std::string("pipeline config JSON with \"nodes\" (default: ") + kDefaultPipelineConfig + ")");
   add_cmd->add_option("--store", add->store, "store database file (default ./data/sigflow.db)");
   add_cmd->callback([add, exit_code] { *exit_code = RunAdd(*add); });
 
@@ -157,10 +159,10 @@ void AddPipelinesCommand(CLI::App& app, int* exit_code) {
   auto remove_store = std::make_shared<std::string>();
   auto* remove_cmd = cmd->add_subcommand("remove", "Remove a pipeline by id");
   remove_cmd->add_option("id", *remove_id, "pipeline id")->required();
-  remove_cmd->add_option("--store", *remove_store, "store database file (default ./data/sigflow.db)");
-  remove_cmd->callback([remove_id, remove_store, exit_code] {
-    *exit_code = RunRemove(*remove_store, *remove_id);
-  });
+  remove_cmd->add_option("--store", *remove_store,
+                         "store database file (default ./data/sigflow.db)");
+  remove_cmd->callback(
+      [remove_id, remove_store, exit_code] { *exit_code = RunRemove(*remove_store, *remove_id); });
 }
 
 }  // namespace sigflow

@@ -64,12 +64,12 @@ int RunRoles(const RoleFlags& flags, RuntimeRoles roles, bool seed_demo) {
   std::optional<std::chrono::milliseconds> duration;
   if (!flags.duration.empty()) {
     duration = ParseDuration(flags.duration);
-    if (duration && duration->count() == 0) duration.reset();  // 0: until Ctrl-C
-    else if (!duration) {
+    if (!duration) {
       std::cerr << "sigflow: --duration: expected a duration like 20s, 500ms or 2m, got '"
                 << flags.duration << "'\n";
       return kExitUsage;
     }
+    if (duration->count() == 0) duration.reset();  // 0: until Ctrl-C
   }
   auto settings = LoadSettingsOrPrint(SettingFlags{flags.store, flags.workers});
   if (!settings) return kExitUsage;
@@ -81,14 +81,15 @@ int RunRoles(const RoleFlags& flags, RuntimeRoles roles, bool seed_demo) {
   if (seed_demo) {
     auto seeded = SeedDemoPipelinesIfEmpty((*runtime)->store());
     if (!seeded.ok()) {
-      std::cerr << "sigflow: cannot seed the demo pipelines: " << seeded.status().ToString() << "\n";
+      std::cerr << "sigflow: cannot seed the demo pipelines: " << seeded.status().ToString()
+                << "\n";
       return kExitFailure;
     }
   }
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
-  const auto deadline =
-      duration ? std::chrono::steady_clock::now() + *duration : std::chrono::steady_clock::time_point::max();
+  const auto deadline = duration ? std::chrono::steady_clock::now() + *duration
+                                 : std::chrono::steady_clock::time_point::max();
   while (!g_interrupted.load() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -139,8 +140,8 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
       });
 
   auto work = std::make_shared<RoleFlags>();
-  AddRole(app, "work", "Run workers alone: claim queued executions and run their pipelines.",
-          work, true)
+  AddRole(app, "work", "Run workers alone: claim queued executions and run their pipelines.", work,
+          true)
       ->callback([work, exit_code] {
         *exit_code = RunRoles(*work, RuntimeRoles{false, true, false}, false);
       });

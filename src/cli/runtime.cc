@@ -45,14 +45,14 @@ Status Runtime::StartWorkers(const Settings& settings) {
 }
 
 Status Runtime::StartDispatcher(const Settings& settings) {
-  auto consumer = OpenEmbeddedConsumer(settings.store_path, settings.topic,
-                                       settings.consumer_group, settings.offset_reset);
+  auto consumer = OpenEmbeddedConsumer(settings.store_path, settings.topic, settings.consumer_group,
+                                       settings.offset_reset);
   if (!consumer.ok()) {
     return Status::Unavailable("cannot open the bus: " + consumer.status().message());
   }
   consumer_ = std::move(consumer).value();
-  dispatcher_ = std::make_unique<TriggerDispatcher>(store_.get(), consumer_.get(),
-                                                    settings.dispatcher);
+  dispatcher_ =
+      std::make_unique<TriggerDispatcher>(store_.get(), consumer_.get(), settings.dispatcher);
   if (workers_) {
     WorkerPool* pool = workers_.get();
     dispatcher_->set_on_enqueued([pool] { pool->Notify(); });
@@ -88,8 +88,9 @@ Status Runtime::StartGenerators(const Settings& settings, const RuntimeRoles& ro
   if (!mock.ok()) return mock.status();
   std::vector<std::unique_ptr<SignalGenerator>> generators;
   generators.push_back(std::move(mock).value());
-  log::Info("signal_generator_starting",
-            {{"generators", {"mock"}}, {"tickers", tickers}, {"interval_seconds", interval.count() / 1000.0}});
+  log::Info("signal_generator_starting", {{"generators", {"mock"}},
+                                          {"tickers", tickers},
+                                          {"interval_seconds", interval.count() / 1000.0}});
   generators_ = std::make_unique<GeneratorRunner>(std::move(generators), producer_.get());
   generators_->Start();
   return Status::Ok();

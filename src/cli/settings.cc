@@ -36,8 +36,9 @@ void ReadSeconds(const char* name, bool allow_zero, std::chrono::milliseconds* o
   if (!text) return;
   auto v = ParseNumber(*text);
   if (!v || *v < 0 || (!allow_zero && *v == 0) || *v > 86400.0 * 365) {
-    errors->push_back(std::string(name) + ": expected a " + (allow_zero ? "non-negative" : "positive") +
-                      " number of seconds, got '" + *text + "'");
+    errors->push_back(std::string(name) + ": expected a " +
+                      (allow_zero ? "non-negative" : "positive") + " number of seconds, got '" +
+                      *text + "'");
     return;
   }
   *out = std::chrono::milliseconds(std::llround(*v * 1000));
@@ -53,8 +54,8 @@ std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) 
   static constexpr Unit kUnits[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
   for (const auto& unit : kUnits) {
     const std::string suffix = unit.suffix;
-    if (text.size() > suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(),
-                                                    suffix) == 0) {
+    if (text.size() > suffix.size() &&
+        text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0) {
       auto v = ParseNumber(text.substr(0, text.size() - suffix.size()));
       if (!v || *v < 0) return std::nullopt;
       return std::chrono::milliseconds(std::llround(*v * unit.ms));
@@ -83,7 +84,8 @@ Result<Settings> LoadSettings(const SettingFlags& flags) {
     } else if (*v == "latest") {
       s.offset_reset = OffsetReset::kLatest;
     } else {
-      errors.push_back("KAFKA_AUTO_OFFSET_RESET: expected 'earliest' or 'latest', got '" + *v + "'");
+      errors.push_back("KAFKA_AUTO_OFFSET_RESET: expected 'earliest' or 'latest', got '" + *v +
+                       "'");
     }
   }
   if (auto v = Env("BATCH_SIZE")) {
@@ -122,7 +124,8 @@ Result<Settings> LoadSettings(const SettingFlags& flags) {
   }
   if (flags.worker_threads) {
     if (*flags.worker_threads < 1 || *flags.worker_threads > 256) {
-      errors.push_back("--workers: expected 1 to 256, got " + std::to_string(*flags.worker_threads));
+      errors.push_back("--workers: expected 1 to 256, got " +
+                       std::to_string(*flags.worker_threads));
     } else {
       s.worker_threads = *flags.worker_threads;
     }

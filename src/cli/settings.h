@@ -18,17 +18,17 @@
 namespace sigflow {
 
 struct Settings {
-  std::string store_path = "./data/sigflow.db";          // --store, SIGFLOW_STORE
-  std::string topic = "trading-signals";                 // KAFKA_SIGNAL_TOPIC
-  std::string consumer_group = "trigger-dispatcher";     // KAFKA_CONSUMER_GROUP
-  OffsetReset offset_reset = OffsetReset::kLatest;       // KAFKA_AUTO_OFFSET_RESET
-  TriggerDispatcherOptions dispatcher;                   // BATCH_SIZE, BATCH_TIMEOUT_SECONDS,
-                                                         // CACHE_REFRESH_INTERVAL_SECONDS,
-                                                         // SIGFLOW_BATCHING=natural|timer
-  log::Level log_level = log::Level::kInfo;              // LOG_LEVEL
-  std::string watchlist_path = "config/watchlist.json";  // WATCHLIST_CONFIG_PATH
+  std::string store_path = "./data/sigflow.db";            // --store, SIGFLOW_STORE
+  std::string topic = "trading-signals";                   // KAFKA_SIGNAL_TOPIC
+  std::string consumer_group = "trigger-dispatcher";       // KAFKA_CONSUMER_GROUP
+  OffsetReset offset_reset = OffsetReset::kLatest;         // KAFKA_AUTO_OFFSET_RESET
+  TriggerDispatcherOptions dispatcher;                     // BATCH_SIZE, BATCH_TIMEOUT_SECONDS,
+                                                           // CACHE_REFRESH_INTERVAL_SECONDS,
+                                                           // SIGFLOW_BATCHING=natural|timer
+  log::Level log_level = log::Level::kInfo;                // LOG_LEVEL
+  std::string watchlist_path = "config/watchlist.json";    // WATCHLIST_CONFIG_PATH
   std::optional<std::chrono::milliseconds> mock_interval;  // MOCK_GENERATOR_INTERVAL_SECONDS
-  int worker_threads = 2;                                // --workers, SIGFLOW_WORKERS
+  int worker_threads = 2;                                  // --workers, SIGFLOW_WORKERS
 };
 
 // Flags given on the command line; empty/unset means "not given".

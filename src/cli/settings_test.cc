@@ -9,9 +9,9 @@ namespace {
 class SettingsTest : public ::testing::Test {
  protected:
   void TearDown() override {
-    for (const char* name : {"BATCH_SIZE", "BATCH_TIMEOUT_SECONDS", "CACHE_REFRESH_INTERVAL_SECONDS",
-                             "KAFKA_AUTO_OFFSET_RESET", "LOG_LEVEL", "SIGFLOW_STORE",
-                             "SIGFLOW_BATCHING", "SIGFLOW_WORKERS"}) {
+    for (const char* name : {"BATCH_SIZE", "BATCH_TIMEOUT_SECONDS",
+                             "CACHE_REFRESH_INTERVAL_SECONDS", "KAFKA_AUTO_OFFSET_RESET",
+                             "LOG_LEVEL", "SIGFLOW_STORE", "SIGFLOW_BATCHING", "SIGFLOW_WORKERS"}) {
       unsetenv(name);
     }
   }

@@ -21,7 +21,7 @@ inline constexpr size_t kMaxSignalBytes = 64 * 1024;
 
 enum class Bias : uint8_t { kUnspecified, kBullish, kBearish, kNeutral };
 
-std::string_view BiasName(Bias bias);                 // "BULLISH", ... ; "" for kUnspecified
+std::string_view BiasName(Bias bias);                  // "BULLISH", ... ; "" for kUnspecified
 std::optional<Bias> ParseBias(std::string_view text);  // case-insensitive; nullopt if unknown
 
 struct TickerSignal {

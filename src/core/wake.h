@@ -28,8 +28,9 @@ struct WakeSignal {
   std::string_view signal_id;
   std::string_view payload;  // canonical JSON of the signal
   int64_t timestamp_ms = 0;
-  int64_t received_at_ms = 0;  // when the dispatcher took it off the bus (latency is measured from it)
-  uint32_t matched = 0;        // distinct pipelines matched
+  int64_t received_at_ms =
+      0;                 // when the dispatcher took it off the bus (latency is measured from it)
+  uint32_t matched = 0;  // distinct pipelines matched
   bool duplicate_in_batch = false;
 };
 

@@ -43,8 +43,9 @@ void GeneratorRunner::Tick(SignalGenerator& generator) {
   records.reserve(signals.size());
   for (size_t i = 0; i < signals.size(); ++i) {
     EncodeSignal(signals[i], &payloads[i]);
-    std::string_view key = signals[i].tickers.empty() ? std::string_view()
-                                                      : std::string_view(signals[i].tickers[0].ticker);
+    std::string_view key = signals[i].tickers.empty()
+                               ? std::string_view()
+                               : std::string_view(signals[i].tickers[0].ticker);
     records.push_back(OutgoingRecord{key, payloads[i]});
   }
   Status published = producer_->PublishBatch(records);
@@ -83,8 +84,8 @@ void GeneratorRunner::Loop() {
                             : *std::min_element(due.begin(), due.end());
     // Sleep in short steps so Stop() is prompt.
     while (!stop_.load() && SteadyClock::now() < next) {
-      std::this_thread::sleep_for(std::min<SteadyClock::duration>(
-          next - SteadyClock::now(), std::chrono::milliseconds(20)));
+      std::this_thread::sleep_for(std::min<SteadyClock::duration>(next - SteadyClock::now(),
+                                                                  std::chrono::milliseconds(20)));
     }
   }
 }

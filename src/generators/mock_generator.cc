@@ -7,11 +7,13 @@
 namespace sigflow {
 
 Result<std::unique_ptr<SignalGenerator>> MockSignalGenerator::Create(const nlohmann::json& config) {
-  if (!config.is_object()) return Status::InvalidArgument("mock generator: config must be an object");
+  if (!config.is_object())
+    return Status::InvalidArgument("mock generator: config must be an object");
   auto gen = std::make_unique<MockSignalGenerator>();
   for (const auto& [key, value] : config.items()) {
     if (key == "tickers") {
-      if (!value.is_array()) return Status::InvalidArgument("mock.tickers: expected a list of symbols");
+      if (!value.is_array())
+        return Status::InvalidArgument("mock.tickers: expected a list of symbols");
       for (const auto& t : value) {
         if (!t.is_string() || t.get<std::string>().empty()) {
           return Status::InvalidArgument("mock.tickers: every entry must be a non-empty string");
@@ -20,8 +22,8 @@ Result<std::unique_ptr<SignalGenerator>> MockSignalGenerator::Create(const nlohm
       }
     } else if (key == "emission_probability") {
       if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 1) {
-        return Status::InvalidArgument("mock.emission_probability: expected a number in [0, 1], got " +
-                                       value.dump());
+        return Status::InvalidArgument(
+            "mock.emission_probability: expected a number in [0, 1], got " + value.dump());
       }
       gen->emission_probability_ = value.get<double>();
     } else if (key == "bias_options") {

@@ -16,7 +16,8 @@ Result<Watchlist> LoadWatchlist(const std::string& path) {
   text << in.rdbuf();
   nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return Status::InvalidArgument("watchlist " + path + ": not valid JSON");
-  if (!doc.is_object()) return Status::InvalidArgument("watchlist " + path + ": expected an object");
+  if (!doc.is_object())
+    return Status::InvalidArgument("watchlist " + path + ": expected an object");
   Watchlist out;
   if (doc.contains("version")) {
     if (!doc["version"].is_string()) {
