@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/demo_pipelines.h"
 #include "cli/open_store.h"
+#include "cli/replay.h"
 #include "cli/runtime.h"
 
 namespace sigflow {
@@ -147,13 +148,39 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
       });
 
   auto generate = std::make_shared<RoleFlags>();
-  AddRole(app, "generate",
-          "Run the signal generators alone and publish to the bus (the mock generator on the\n"
-          "watchlist; MOCK_GENERATOR_INTERVAL_SECONDS, default 60).",
-          generate, false)
-      ->callback([generate, exit_code] {
-        *exit_code = RunRoles(*generate, RuntimeRoles{false, false, true}, false);
-      });
+  auto replay = std::make_shared<ReplayFlags>();
+  auto* generate_cmd = AddRole(
+      app, "generate",
+      "Run the signal generators and publish to the bus: the mock generator on the watchlist\n"
+      "(MOCK_GENERATOR_INTERVAL_SECONDS, default 60). With --replay, run the bar-driven\n"
+      "generators over a CSV of history as fast as possible instead, printing one JSON signal\n"
+      "per line (or publishing with --to-bus).\n"
+      "Example: sigflow generate --replay data/sp500_2000_2020_daily.csv --generators "
+      "golden_cross,death_cross",
+      generate, false);
+  generate_cmd->add_option("--replay", replay->file,
+                           "CSV of daily bars: Date,Open,High,Low,Close,Volume, or Date + one "
+                           "close column per ticker");
+  generate_cmd->add_option("--ticker", replay->ticker,
+                           "replay: the ticker of an OHLCV file (default: from its name), or "
+                           "the one column of a wide file to replay");
+  generate_cmd->add_option("--from", replay->from, "replay: first date, YYYY-MM-DD");
+  generate_cmd->add_option("--to", replay->to, "replay: last date, YYYY-MM-DD");
+  generate_cmd
+      ->add_option("--generators", replay->generators,
+                   "replay: comma-separated generators (golden_cross, death_cross, "
+                   "volatility_breakout, price_level)")
+      ->delimiter(',')
+      ->capture_default_str();
+  generate_cmd->add_flag("--to-bus", replay->to_bus, "replay: publish to the bus, not stdout");
+  generate_cmd->callback([generate, replay, exit_code] {
+    if (!replay->file.empty()) {
+      replay->store = generate->store;
+      *exit_code = RunReplay(*replay);
+      return;
+    }
+    *exit_code = RunRoles(*generate, RuntimeRoles{false, false, true}, false);
+  });
 }
 
 }  // namespace sigflow
