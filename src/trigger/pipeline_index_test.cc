@@ -1,0 +1,141 @@
+#include "trigger/pipeline_index.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace sigflow {
+namespace {
+
+// "prefix" + std::to_string(n), spelled so that GCC 12 does not warn (-Wrestrict, a false
+// positive on operator+ with a literal).
+std::string Name(std::string_view prefix, size_t n) {
+  std::string s(prefix);
+  s += std::to_string(n);
+  return s;
+}
+
+Pipeline MakePipeline(std::string id, std::vector<std::string> tickers) {
+  Pipeline p;
+  p.id = std::move(id);
+  p.trigger_mode = TriggerMode::kSignal;
+  p.scanner_tickers = std::move(tickers);
+  return p;
+}
+
+std::vector<uint32_t> ToVector(std::span<const uint32_t> s) { return {s.begin(), s.end()}; }
+
+TEST(PipelineIndexTest, EmptyIndexFindsNothing) {
+  auto index = PipelineIndex::Build({});
+  EXPECT_EQ(index->pipeline_count(), 0u);
+  EXPECT_EQ(index->ticker_count(), 0u);
+  EXPECT_FALSE(index->FindTicker("AAPL").has_value());
+  EXPECT_FALSE(index->FindTicker("").has_value());
+}
+
+TEST(PipelineIndexTest, BuildsBothAdjacenciesDeduplicatedAndAscending) {
+  auto index = PipelineIndex::Build({
+      MakePipeline("p0", {"AAPL", "TSLA", "AAPL"}),
+      MakePipeline("p1", {"GOOGL", "AMZN"}),
+      MakePipeline("p2", {"MSFT", "NVDA", "TSLA", "MSFT"}),
+      MakePipeline("p3", {}),
+  });
+  ASSERT_EQ(index->pipeline_count(), 4u);
+  EXPECT_EQ(index->ticker_count(), 6u);
+  EXPECT_EQ(index->pipeline_id(0), "p0");
+  EXPECT_EQ(index->pipeline_id(3), "p3");
+
+  const auto aapl = index->FindTicker("AAPL");
+  const auto tsla = index->FindTicker("TSLA");
+  const auto msft = index->FindTicker("MSFT");
+  ASSERT_TRUE(aapl && tsla && msft);
+  EXPECT_EQ(index->ticker_symbol(*tsla), "TSLA");
+  EXPECT_EQ(ToVector(index->PipelinesWatching(*aapl)), (std::vector<uint32_t>{0}));
+  EXPECT_EQ(ToVector(index->PipelinesWatching(*tsla)), (std::vector<uint32_t>{0, 2}));
+  EXPECT_EQ(ToVector(index->PipelinesWatching(*msft)), (std::vector<uint32_t>{2}));
+
+  std::vector<uint32_t> p0{*aapl, *tsla};
+  std::sort(p0.begin(), p0.end());
+  EXPECT_EQ(ToVector(index->TickersOf(0)), p0);
+  EXPECT_EQ(index->TickersOf(2).size(), 3u);
+  EXPECT_TRUE(std::is_sorted(index->TickersOf(2).begin(), index->TickersOf(2).end()));
+  EXPECT_TRUE(index->TickersOf(3).empty());
+}
+
+TEST(PipelineIndexTest, TickersAreCaseSensitiveAndUnknownOnesAreNotFound) {
+  auto index = PipelineIndex::Build({MakePipeline("p0", {"AAPL", "BRK.B"})});
+  EXPECT_TRUE(index->FindTicker("BRK.B").has_value());
+  EXPECT_FALSE(index->FindTicker("aapl").has_value());
+  EXPECT_FALSE(index->FindTicker("AAPLX").has_value());
+  EXPECT_FALSE(index->FindTicker("AAP").has_value());
+  EXPECT_FALSE(index->FindTicker("").has_value());
+}
+
+TEST(PipelineIndexTest, FindTickerTakesAViewIntoALargerBuffer) {
+  auto index = PipelineIndex::Build({MakePipeline("p0", {"MSFT", "A_VERY_LONG_SYMBOL_NAME"})});
+  const std::string buffer = "xxMSFTyy A_VERY_LONG_SYMBOL_NAME!";
+  EXPECT_TRUE(index->FindTicker(std::string_view(buffer).substr(2, 4)).has_value());
+  EXPECT_TRUE(index->FindTicker(std::string_view(buffer).substr(9, 23)).has_value());
+  EXPECT_FALSE(index->FindTicker(std::string_view(buffer).substr(2, 5)).has_value());
+}
+
+TEST(PipelineIndexTest, ManyTickersAreAllFoundAfterRehashing) {
+  std::vector<Pipeline> pipelines;
+  for (int i = 0; i < 5000; ++i) {
+    pipelines.push_back(
+        MakePipeline(Name("p", static_cast<size_t>(i)),
+                     {Name("T", static_cast<size_t>(i)), Name("T", static_cast<size_t>(i / 2))}));
+  }
+  auto index = PipelineIndex::Build(pipelines);
+  EXPECT_EQ(index->ticker_count(), 5000u);
+  for (int i = 0; i < 5000; ++i) {
+    const auto t = index->FindTicker(Name("T", static_cast<size_t>(i)));
+    ASSERT_TRUE(t.has_value()) << i;
+    EXPECT_EQ(index->ticker_symbol(*t), Name("T", static_cast<size_t>(i)));
+    // T(i) is watched by pipeline i and by pipelines 2i and 2i+1 (when they exist).
+    std::vector<uint32_t> expected{static_cast<uint32_t>(i)};
+    for (int p : {2 * i, 2 * i + 1}) {
+      if (p < 5000 && p != i) expected.push_back(static_cast<uint32_t>(p));
+    }
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(ToVector(index->PipelinesWatching(*t)), expected) << i;
+  }
+  EXPECT_FALSE(index->FindTicker("T5000").has_value());
+}
+
+TEST(PipelineIndexTest, DenseBitmapsHoldExactlyTheLongPostingLists) {
+  // 6,400 pipelines: a list is dense from 64 entries. EVEN has 3,200, SEVENS 915, each Z 32.
+  std::vector<Pipeline> pipelines;
+  for (size_t i = 0; i < 6400; ++i) {
+    std::vector<std::string> tickers{Name("Z", i % 200)};
+    if (i % 2 == 0) tickers.push_back("EVEN");
+    if (i % 7 == 0) tickers.push_back("SEVENS");
+    pipelines.push_back(MakePipeline(Name("p", i), tickers));
+  }
+  auto index = PipelineIndex::Build(pipelines);
+  EXPECT_EQ(PipelineIndex::DenseThreshold(6400), 64u);
+  EXPECT_EQ(PipelineIndex::DenseThreshold(100000), 390u);
+  EXPECT_EQ(index->bitmap_words(), 100u);
+  EXPECT_EQ(index->DenseBitmap(*index->FindTicker("Z1")), nullptr);
+  for (const char* symbol : {"EVEN", "SEVENS"}) {
+    const uint32_t t = *index->FindTicker(symbol);
+    const uint64_t* bits = index->DenseBitmap(t);
+    ASSERT_NE(bits, nullptr) << symbol;
+    std::vector<uint32_t> from_bits;
+    for (uint32_t p = 0; p < 6400; ++p) {
+      if ((bits[p / 64] >> (p % 64)) & 1) from_bits.push_back(p);
+    }
+    EXPECT_EQ(from_bits, ToVector(index->PipelinesWatching(t))) << symbol;
+  }
+}
+
+TEST(PipelineIndexTest, EverySnapshotHasItsOwnBuildSerial) {
+  auto a = PipelineIndex::Build({});
+  auto b = PipelineIndex::Build({});
+  EXPECT_NE(a->build_serial(), b->build_serial());
+}
+
+}  // namespace
+}  // namespace sigflow
