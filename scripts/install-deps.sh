@@ -7,6 +7,7 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config make python3
   libsqlite3-dev libsimdjson-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev
+  libpq-dev postgresql librdkafka-dev
 )
 
 missing=()

@@ -47,6 +47,9 @@ class ForwardingStore : public Store {
   Result<std::vector<Execution>> ListExecutions(int limit) override {
     return target_->ListExecutions(limit);
   }
+  void OnExecutionsEnqueued(std::function<void()> cb) override {
+    target_->OnExecutionsEnqueued(std::move(cb));
+  }
   Result<std::vector<StoredSignal>> LoadSignals(const std::vector<std::string>& ids) override {
     return target_->LoadSignals(ids);
   }

@@ -1,12 +1,13 @@
 // Store: durable state of sigflow — pipelines, executions (the work queue), signal history,
 // waking pairs and dead letters.
 //
-// Implementations: SqliteStore (embedded default, store/sqlite/) and, later, a PostgreSQL store
-// behind this same interface. Every method is thread-safe and may be called from any thread.
-// Every method either fully happens or not at all (one transaction each); a failure is returned
-// as a Status, never thrown: `unavailable` when the database cannot be reached or is busy past
-// its timeout, `not_found` / `invalid_argument` / `conflict` where named below, `internal` for
-// anything else. Times come from the Clock given to the implementation.
+// Implementations: SqliteStore (embedded default, store/sqlite/) and PostgresStore (many
+// processes on one PostgreSQL database, store/postgres/). Every method is thread-safe and may be
+// called from any thread. Every method either fully happens or not at all (one transaction
+// each); a failure is returned as a Status, never thrown: `unavailable` when the database cannot
+// be reached or is busy past its timeout, `not_found` / `invalid_argument` / `conflict` where
+// named below, `internal` for anything else. Times come from the Clock given to the
+// implementation.
 #pragma once
 
 #include <chrono>
@@ -76,7 +77,9 @@ class Store {
   // Also removes the pipeline's executions and wakes. `not_found`.
   virtual Status RemovePipeline(std::string_view id) = 0;
   // Registers a callback run (on the changing thread, after commit) whenever this process adds,
-  // changes or removes a pipeline. Callbacks must be cheap and must not call back into the store.
+  // changes or removes a pipeline. A store shared by several processes (PostgreSQL) also runs it
+  // from a background thread when another process changes pipelines. Callbacks must be cheap and
+  // must not call back into the store.
   virtual void OnPipelinesChanged(std::function<void()> callback) = 0;
 
   // ---- the trigger dispatcher's batch: see core/wake.h for the exact semantics ----
@@ -107,6 +110,13 @@ class Store {
   virtual Result<Execution> GetExecution(int64_t id) = 0;  // `not_found`
   // Newest first; `limit` <= 0 means all.
   virtual Result<std::vector<Execution>> ListExecutions(int limit) = 0;
+  // Registers a callback run when PENDING executions may have appeared: after this process's
+  // Wake / EnqueueExecution / ReapExpiredLeases made some (on that thread, after commit), and,
+  // where the store can hear them, when another process did (from a background thread). Workers
+  // use it to claim without waiting for their next poll; it may be late, missed (a lost
+  // connection) or spurious, so workers keep polling as a fallback. Callbacks must be cheap and
+  // must not call back into the store. Default: never called (the SQLite store: workers poll).
+  virtual void OnExecutionsEnqueued(std::function<void()> /*callback*/) {}
 
   // ---- history ----
   // The recorded signals among `ids`, in the order of `ids` (missing ones are left out).

@@ -1,0 +1,306 @@
+#include "store/postgres/migrations.h"
+
+#include <string>
+
+namespace sigflow::store_postgres {
+namespace {
+
+// Times are epoch milliseconds (BIGINT), from the store's Clock, as on SQLite. Names mirror the
+// seeds' tables.
+constexpr char kInitialSchema[] = R"sql(
+CREATE TYPE trigger_mode AS ENUM ('signal', 'periodic');
+
+CREATE TABLE pipelines (
+  id              TEXT PRIMARY KEY,
+  name            TEXT NOT NULL CHECK (name <> ''),
+  description     TEXT NOT NULL DEFAULT '',
+  user_id         TEXT,
+  trigger_mode    trigger_mode NOT NULL DEFAULT 'periodic',
+  scanner_tickers JSONB CHECK (scanner_tickers IS NULL OR jsonb_typeof(scanner_tickers) = 'array'),
+  is_active       BOOLEAN NOT NULL DEFAULT TRUE,
+  config          JSONB NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(config) = 'object'),
+  created_at      BIGINT NOT NULL,
+  updated_at      BIGINT NOT NULL
+);
+CREATE INDEX pipelines_trigger_mode ON pipelines (trigger_mode);
+
+-- The work queue. An identity column never reuses an id.
+CREATE TABLE executions (
+  id                  BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  pipeline_id         TEXT NOT NULL REFERENCES pipelines (id) ON DELETE CASCADE,
+  status              TEXT NOT NULL DEFAULT 'PENDING'
+                      CHECK (status IN ('PENDING', 'RUNNING', 'COMPLETED', 'FAILED')),
+  triggered_by_signal BOOLEAN NOT NULL DEFAULT FALSE,
+  signal_ids          JSONB NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(signal_ids) = 'array'),
+  result              JSONB,
+  error               TEXT,
+  attempts            INTEGER NOT NULL DEFAULT 0,
+  lease_owner         TEXT,
+  lease_expires_at    BIGINT,
+  created_at          BIGINT NOT NULL,
+  started_at          BIGINT,
+  finished_at         BIGINT
+);
+-- At most one active execution per pipeline, whoever writes. Writers name it in
+-- ON CONFLICT (pipeline_id) WHERE status IN ('PENDING', 'RUNNING').
+CREATE UNIQUE INDEX executions_one_active_per_pipeline ON executions (pipeline_id)
+  WHERE status IN ('PENDING', 'RUNNING');
+CREATE INDEX executions_pending_oldest_first ON executions (created_at, id)
+  WHERE status = 'PENDING';
+CREATE INDEX executions_running_by_lease ON executions (lease_expires_at)
+  WHERE status = 'RUNNING';
+CREATE INDEX executions_by_pipeline ON executions (pipeline_id, id);
+
+-- Signal history with per-signal outcome counts (not per pair: DESIGN.md, rule 3).
+CREATE TABLE signals (
+  signal_id       TEXT PRIMARY KEY,
+  payload         JSONB NOT NULL,
+  "timestamp"     BIGINT NOT NULL,
+  received_at     BIGINT NOT NULL,
+  matched         INTEGER NOT NULL DEFAULT 0,
+  enqueued        INTEGER NOT NULL DEFAULT 0,
+  skipped_running INTEGER NOT NULL DEFAULT 0,
+  duplicate       INTEGER NOT NULL DEFAULT 0
+);
+
+-- The (pipeline, signal) pairs that woke a pipeline, one per execution created by a batch; the
+-- key stops a pair waking twice. No REFERENCES here: foreign-key checks cost as much as the
+-- inserts themselves on a large wake (measured: 2 x 5000 checks, half of the batch), and the
+-- only writer, sigflow_wake, inserts a pair for a signal it recorded in the same transaction and
+-- a pipeline it holds FOR KEY SHARE; RemovePipeline deletes a pipeline's pairs in its own
+-- transaction.
+CREATE TABLE signal_wakes (
+  pipeline_id  TEXT NOT NULL,
+  signal_id    TEXT NOT NULL,
+  execution_id BIGINT NOT NULL,
+  created_at   BIGINT NOT NULL,
+  PRIMARY KEY (pipeline_id, signal_id)
+);
+
+CREATE TABLE dead_letters (
+  id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  raw         BYTEA NOT NULL,
+  reason_code TEXT NOT NULL,
+  message     TEXT NOT NULL DEFAULT '',
+  created_at  BIGINT NOT NULL
+);
+)sql";
+
+// One dispatcher batch (core/wake.h) as one statement: SELECT * FROM sigflow_wake(...). Inputs
+// are parallel arrays: per signal (id, canonical JSON payload, timestamp, received_at, matched,
+// repeat = flagged or repeated earlier in the batch), per candidate (pipeline id, JSON array of
+// the ids of its matching non-repeat signals in batch order), per dead letter, and the time.
+// Output rows: ('e', execution id, NULL, pipeline id) per execution created; ('d', NULL, index,
+// NULL) per non-repeat signal found already recorded.
+//
+// Why a function and not one CTE statement: every part of a statement sees the same snapshot,
+// so it cannot update the signal rows it inserts (their enqueued counts are known only after
+// the executions are inserted); a PL/pgSQL body runs its statements in one transaction, each
+// seeing the previous ones, still in one round trip.
+//
+// Race freedom: a signal is fresh only if this transaction's INSERT .. ON CONFLICT DO NOTHING
+// inserted it (a racing insert of the same id waits for the other transaction and then yields);
+// executions are inserted with ON CONFLICT on the partial unique index (a racing PENDING row
+// makes this one wait, then yield). Rows are inserted and locked in key order (signal_id, then
+// pipeline id), so racing batches queue instead of deadlocking.
+//
+// Plans stay linear whatever the planner guesses: no join between two computed sets; sets are
+// probed through a JSONB object (binary search) and joined only with indexed tables.
+constexpr char kWakeFunction[] = R"sql(
+CREATE FUNCTION sigflow_wake(
+    p_signal_ids TEXT[], p_payloads TEXT[], p_timestamps BIGINT[], p_received_at BIGINT[],
+    p_matched INTEGER[], p_repeats BOOLEAN[], p_pipeline_ids TEXT[], p_signal_lists TEXT[],
+    p_dead_raw BYTEA[], p_dead_codes TEXT[], p_dead_messages TEXT[], p_now BIGINT)
+  RETURNS TABLE (r_kind "char", r_id BIGINT, r_ord INTEGER, r_pipeline TEXT)
+  LANGUAGE plpgsql
+AS $fn$
+DECLARE
+  v_recorded INTEGER;
+  v_fresh JSONB;  -- {signal_id: true} for the signals this transaction recorded
+  v_all_fresh BOOLEAN;
+  v_exec_ids BIGINT[];
+  v_exec_pipelines TEXT[];
+  v_exec_wakers TEXT[];
+BEGIN
+  -- 1. Record the signals; the unique key decides which are fresh.
+  WITH inserted AS (
+    INSERT INTO signals AS s (signal_id, payload, "timestamp", received_at, matched, enqueued,
+                              skipped_running, duplicate)
+    SELECT u.signal_id, u.payload::jsonb, u.ts, u.received_at, u.matched, 0, u.matched, 0
+    FROM unnest(p_signal_ids, p_payloads, p_timestamps, p_received_at, p_matched, p_repeats)
+         AS u (signal_id, payload, ts, received_at, matched, repeat)
+    WHERE NOT u.repeat
+    ORDER BY u.signal_id
+    ON CONFLICT (signal_id) DO NOTHING
+    RETURNING s.signal_id
+  )
+  SELECT count(*), coalesce(jsonb_object_agg(i.signal_id, TRUE), '{}') INTO v_recorded, v_fresh
+  FROM inserted i;
+  v_all_fresh := v_recorded = (SELECT count(*) FROM unnest(p_repeats) AS r WHERE NOT r);
+
+  -- 2. Wake each candidate whose list keeps a fresh signal (the first is the waker), if it is
+  --    still an active signal pipeline with no active execution.
+  WITH candidates AS (
+    SELECT c.pipeline_id, c.list
+    FROM unnest(p_pipeline_ids, p_signal_lists) AS c (pipeline_id, list)
+    WHERE v_all_fresh
+    UNION ALL
+    SELECT c.pipeline_id, f.list::TEXT
+    FROM unnest(p_pipeline_ids, p_signal_lists) AS c (pipeline_id, list),
+         LATERAL (SELECT jsonb_agg(e) AS list FROM jsonb_array_elements_text(c.list::jsonb) AS e
+                  WHERE v_fresh ? e) AS f
+    WHERE NOT v_all_fresh AND f.list IS NOT NULL
+  ), wakeable AS (
+    SELECT c.pipeline_id, c.list
+    FROM candidates c JOIN pipelines p ON p.id = c.pipeline_id
+    WHERE p.is_active AND p.trigger_mode = 'signal'
+      AND NOT EXISTS (SELECT 1 FROM executions e
+                      WHERE e.pipeline_id = p.id AND e.status IN ('PENDING', 'RUNNING'))
+    ORDER BY p.id
+    FOR KEY SHARE OF p
+  ), created AS (
+    INSERT INTO executions AS e (pipeline_id, status, triggered_by_signal, signal_ids, created_at)
+    SELECT w.pipeline_id, 'PENDING', TRUE, w.list::jsonb, p_now FROM wakeable w
+    ORDER BY w.pipeline_id
+    ON CONFLICT (pipeline_id) WHERE status IN ('PENDING', 'RUNNING') DO NOTHING
+    RETURNING e.id, e.pipeline_id, e.signal_ids ->> 0 AS waker
+  ), wakes AS (
+    INSERT INTO signal_wakes (pipeline_id, signal_id, execution_id, created_at)
+    SELECT c.pipeline_id, c.waker, c.id, p_now FROM created c
+    ON CONFLICT DO NOTHING
+  )
+  SELECT array_agg(c.id), array_agg(c.pipeline_id), array_agg(c.waker)
+  INTO v_exec_ids, v_exec_pipelines, v_exec_wakers
+  FROM created c;
+
+  -- 3. The wakers' counts (rows recorded by step 1), and the workers' wake-up call.
+  IF v_exec_ids IS NOT NULL THEN
+    UPDATE signals s SET enqueued = w.n, skipped_running = s.matched - w.n
+    FROM (SELECT x.signal_id, count(*)::INTEGER AS n FROM unnest(v_exec_wakers) AS x (signal_id)
+          GROUP BY x.signal_id) w
+    WHERE s.signal_id = w.signal_id;
+    PERFORM pg_notify('sigflow_executions', '');
+  END IF;
+
+  -- 4. Duplicates add their matches to the recorded row, locked in key order.
+  IF NOT v_all_fresh OR TRUE = ANY (p_repeats) THEN
+    WITH dups AS (
+      SELECT u.signal_id, sum(u.matched)::INTEGER AS n
+      FROM unnest(p_signal_ids, p_matched, p_repeats) AS u (signal_id, matched, repeat)
+      WHERE u.matched > 0 AND (u.repeat OR NOT v_fresh ? u.signal_id)
+      GROUP BY u.signal_id
+    ), locked AS (
+      SELECT s.signal_id, d.n FROM signals s JOIN dups d USING (signal_id)
+      ORDER BY s.signal_id FOR UPDATE OF s
+    )
+    UPDATE signals s SET duplicate = s.duplicate + l.n FROM locked l
+    WHERE s.signal_id = l.signal_id;
+  END IF;
+
+  -- 5. Dead letters, in batch order.
+  IF cardinality(p_dead_raw) > 0 THEN
+    INSERT INTO dead_letters (raw, reason_code, message, created_at)
+    SELECT d.raw, d.code, d.message, p_now
+    FROM unnest(p_dead_raw, p_dead_codes, p_dead_messages) WITH ORDINALITY
+         AS d (raw, code, message, ord)
+    ORDER BY d.ord;
+  END IF;
+
+  RETURN QUERY
+    SELECT 'e'::"char", x.id, NULL::INTEGER, x.pipeline_id
+    FROM unnest(v_exec_ids, v_exec_pipelines) AS x (id, pipeline_id)
+    UNION ALL
+    SELECT 'd'::"char", NULL::BIGINT, (u.ord - 1)::INTEGER, NULL::TEXT
+    FROM unnest(p_signal_ids, p_repeats) WITH ORDINALITY AS u (signal_id, repeat, ord)
+    WHERE NOT v_all_fresh AND NOT u.repeat AND NOT v_fresh ? u.signal_id;
+END
+$fn$;
+)sql";
+
+const std::string& InitialMigration() {
+  static const std::string sql = std::string(kInitialSchema) + kWakeFunction;
+  return sql;
+}
+
+const Migration* AllMigrations() {
+  static const Migration migrations[] = {
+      {1, "initial schema", InitialMigration().c_str()},
+  };
+  return migrations;
+}
+constexpr size_t kMigrationCount = 1;
+
+// Any constant shared by every sigflow process: serialises the migrators of one database.
+constexpr int64_t kMigrationLockKey = 0x7369676d69677261;  // "sigmigra"
+
+Status Annotate(const Status& status, const Migration& m) {
+  return Status::Error(status.code(), "migration " + std::to_string(m.version) + " (" + m.name +
+                                          "): " + status.message());
+}
+
+Status ApplyOne(PgConnection* conn, const Migration& m, int64_t now_ms) {
+  Status status = conn->ExecScript("BEGIN");
+  if (!status.ok()) return Annotate(status, m);
+  auto run = [&]() -> Status {
+    PgParams lock;
+    lock.Int8(kMigrationLockKey);
+    auto locked = conn->Exec("SELECT pg_advisory_xact_lock($1)", lock);
+    if (!locked.ok()) return locked.status();
+    Status s = conn->ExecScript(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+    if (!s.ok()) return s;
+    PgParams version;
+    version.Int4(m.version);
+    auto applied = conn->Exec("SELECT 1 FROM schema_migrations WHERE version = $1", version);
+    if (!applied.ok()) return applied.status();
+    if (applied->rows() > 0) return Status::Error("already_applied", "");
+    s = conn->ExecScript(m.sql);
+    if (!s.ok()) return s;
+    PgParams record;
+    record.Int4(m.version).Text(m.name).Int8(now_ms);
+    auto recorded = conn->Exec(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", record);
+    return recorded.ok() ? Status::Ok() : recorded.status();
+  };
+  status = run();
+  if (status.code() == "already_applied") return conn->ExecScript("ROLLBACK");
+  if (!status.ok()) {
+    if (conn->ok()) conn->ExecScript("ROLLBACK");
+    return Annotate(status, m);
+  }
+  status = conn->ExecScript("COMMIT");
+  return status.ok() ? status : Annotate(status, m);
+}
+
+}  // namespace
+
+std::span<const Migration> Migrations() { return {AllMigrations(), kMigrationCount}; }
+
+Result<int> SchemaVersion(PgConnection* conn) {
+  auto exists = conn->Exec("SELECT to_regclass('schema_migrations') IS NOT NULL");
+  if (!exists.ok()) return exists.status();
+  if (!exists->Bool(0, 0)) return 0;
+  auto max = conn->Exec("SELECT coalesce(max(version), 0) FROM schema_migrations");
+  if (!max.ok()) return max.status();
+  return static_cast<int>(max->Int(0, 0));
+}
+
+Status ApplyMigrations(PgConnection* conn, int64_t now_ms) {
+  auto version = SchemaVersion(conn);
+  if (!version.ok()) return version.status();
+  const int latest = Migrations().back().version;
+  if (*version > latest) {
+    return Status::Internal("database schema version " + std::to_string(*version) +
+                            " is newer than this sigflow knows (" + std::to_string(latest) +
+                            "): upgrade sigflow");
+  }
+  for (const Migration& m : Migrations()) {
+    if (m.version <= *version) continue;
+    Status status = ApplyOne(conn, m, now_ms);
+    if (!status.ok()) return status;
+  }
+  return Status::Ok();
+}
+
+}  // namespace sigflow::store_postgres

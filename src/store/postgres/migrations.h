@@ -1,0 +1,35 @@
+// Versioned schema migrations of the PostgreSQL store: the logical schema of the SQLite store
+// (store/sqlite/migrations.cc) in PostgreSQL's types, plus sigflow_wake(), the SQL function that
+// runs a dispatcher batch in one round trip (see postgres_wake.cc for its contract).
+//
+// kMigrations is ordered and append-only: never edit a shipped entry, add a new one. Each
+// pending entry is applied in its own transaction together with its `schema_migrations` row,
+// after taking a transaction-scoped advisory lock, so any number of processes may open the store
+// at once: one applies, the others wait on the lock and then find the version recorded. A
+// database at the latest version costs one read. A database newer than this binary is refused.
+// Objects are created in the connection's current schema (search_path), like every query.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "core/status.h"
+#include "store/postgres/pg_conn.h"
+
+namespace sigflow::store_postgres {
+
+struct Migration {
+  int version;
+  const char* name;
+  const char* sql;
+};
+
+std::span<const Migration> Migrations();
+
+// Brings the database to the latest version; `now_ms` stamps newly applied versions.
+Status ApplyMigrations(PgConnection* conn, int64_t now_ms);
+
+// The highest applied version; 0 when there is no schema_migrations table.
+Result<int> SchemaVersion(PgConnection* conn);
+
+}  // namespace sigflow::store_postgres

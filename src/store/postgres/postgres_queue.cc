@@ -1,0 +1,220 @@
+// PostgresStore: the execution queue (enqueue, claim, leases, completion, reaping).
+//
+// Each method is one statement, so one round trip and one transaction. Times are the injected
+// Clock's, passed as parameters. The partial unique index executions_one_active_per_pipeline
+// keeps at most one PENDING/RUNNING execution per pipeline whatever the interleaving. Statements
+// that make executions PENDING also NOTIFY sigflow_executions (folded into one per transaction).
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "store/postgres/postgres_store_impl.h"
+
+namespace sigflow::store_postgres {
+namespace {
+
+std::string Sql(const char* head, const char* tail) {
+  return std::string(head) + kExecutionColumns + tail;
+}
+
+Status NotOwned(int64_t execution_id, std::string_view worker) {
+  return Status::Error("conflict", "execution " + std::to_string(execution_id) +
+                                       " is not RUNNING under worker " + std::string(worker));
+}
+
+}  // namespace
+
+Result<Execution> ReadExecution(const PgResult& r, int row) {
+  Execution e;
+  e.id = r.Int(row, 0);
+  e.pipeline_id = r.Text(row, 1);
+  auto status = ParseExecutionStatus(r.Text(row, 2));
+  if (!status) return Status::Internal("executions.status: " + std::string(r.Text(row, 2)));
+  e.status = *status;
+  e.triggered_by_signal = r.Bool(row, 3);
+  auto ids = nlohmann::json::parse(r.Text(row, 4), nullptr, /*allow_exceptions=*/false);
+  if (!ids.is_array()) return Status::Internal("executions.signal_ids is not a JSON array");
+  for (const auto& id : ids) {
+    if (!id.is_string()) return Status::Internal("executions.signal_ids holds a non-string");
+    e.signal_ids.push_back(id.get<std::string>());
+  }
+  e.result_json = r.Text(row, 5);
+  e.error = r.Text(row, 6);
+  e.attempts = static_cast<int>(r.Int(row, 7));
+  e.lease_owner = r.Text(row, 8);
+  e.lease_expires_at_ms = r.Int(row, 9);
+  e.created_at_ms = r.Int(row, 10);
+  e.started_at_ms = r.Int(row, 11);
+  e.finished_at_ms = r.Int(row, 12);
+  return e;
+}
+
+Result<int64_t> PostgresStore::EnqueueExecution(std::string_view pipeline_id,
+                                                bool triggered_by_signal,
+                                                const std::vector<std::string>& signal_ids) {
+  std::string ids, scratch;
+  AppendJsonStringArray(signal_ids, &ids);
+  PgParams params;
+  params.Text(pipeline_id).Bool(triggered_by_signal).Text(SafeText(ids, true, &scratch));
+  params.Int8(clock_->NowMs());
+  auto r =
+      Run("WITH created AS (INSERT INTO executions (pipeline_id, status, triggered_by_signal, "
+          "signal_ids, created_at) SELECT p.id, 'PENDING', $2, $3::jsonb, $4 FROM pipelines p "
+          "WHERE p.id = $1 RETURNING id) "
+          "SELECT c.id, pg_notify('sigflow_executions', '') FROM created c",
+          params);
+  if (r.status().code() == "conflict") {
+    return Status::Error("conflict", "pipeline " + std::string(pipeline_id) +
+                                         " already has a PENDING or RUNNING execution");
+  }
+  if (r.status().code() == "not_found" || (r.ok() && r->rows() == 0)) {
+    return Status::NotFound("pipeline " + std::string(pipeline_id));
+  }
+  if (!r.ok()) return r.status();
+  FireExecutionsEnqueued();
+  return r->Int(0, 0);
+}
+
+Result<std::vector<Execution>> PostgresStore::ClaimExecutions(std::string_view worker, int max,
+                                                              std::chrono::milliseconds lease) {
+  std::vector<Execution> out;
+  if (max <= 0) return out;
+  const int64_t now = clock_->NowMs();
+  // One statement: the oldest PENDING rows nobody else is locking, locked and updated at once.
+  // ARRAY(...) runs the sub-select exactly once.
+  static const std::string kClaim =
+      Sql("UPDATE executions SET status = 'RUNNING', attempts = attempts + 1, lease_owner = $1, "
+          "lease_expires_at = $2, started_at = $3 "
+          "WHERE id = ANY (ARRAY(SELECT id FROM executions WHERE status = 'PENDING' "
+          "ORDER BY created_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)) AND status = 'PENDING' "
+          "RETURNING ",
+          "");
+  PgParams params;
+  params.Text(worker).Int8(now + lease.count()).Int8(now).Int8(max);
+  auto r = Run(kClaim.c_str(), params);
+  if (!r.ok()) return r.status();
+  out.reserve(r->rows());
+  for (int i = 0; i < r->rows(); ++i) {
+    auto e = ReadExecution(*r, i);
+    if (!e.ok()) return e.status();
+    out.push_back(std::move(e).value());
+  }
+  // RETURNING gives no order guarantee.
+  std::sort(out.begin(), out.end(), [](const Execution& a, const Execution& b) {
+    return a.created_at_ms != b.created_at_ms ? a.created_at_ms < b.created_at_ms : a.id < b.id;
+  });
+  return out;
+}
+
+Status PostgresStore::RenewLease(int64_t execution_id, std::string_view worker,
+                                 std::chrono::milliseconds lease) {
+  PgParams params;
+  params.Int8(execution_id).Text(worker).Int8(clock_->NowMs() + lease.count());
+  auto r =
+      Run("UPDATE executions SET lease_expires_at = $3 "
+          "WHERE id = $1 AND status = 'RUNNING' AND lease_owner = $2 RETURNING id",
+          params);
+  if (!r.ok()) return r.status();
+  if (r->rows() == 0) return NotOwned(execution_id, worker);
+  return Status::Ok();
+}
+
+Status PostgresStore::Finish(int64_t execution_id, std::string_view worker, const char* sql,
+                             std::string_view text, bool json) {
+  PgParams params;
+  params.Int8(execution_id).Text(worker);
+  std::string scratch;
+  if (text.empty()) {
+    params.Null(oid::kText);
+  } else {
+    params.Text(SafeText(text, json, &scratch));  // a result must never be refused for its bytes
+  }
+  params.Int8(clock_->NowMs());
+  auto r = Run(sql, params);
+  if (!r.ok()) return r.status();
+  if (r->rows() == 0) return NotOwned(execution_id, worker);
+  return Status::Ok();
+}
+
+Status PostgresStore::CompleteExecution(int64_t execution_id, std::string_view worker,
+                                        std::string_view result_json) {
+  if (!result_json.empty() && !nlohmann::json::accept(result_json)) {
+    return Status::InvalidArgument("result: not valid JSON");
+  }
+  Status status =
+      Finish(execution_id, worker,
+             "UPDATE executions SET status = 'COMPLETED', result = $3::jsonb, finished_at = $4, "
+             "lease_expires_at = NULL WHERE id = $1 AND status = 'RUNNING' AND lease_owner = $2 "
+             "RETURNING id",
+             result_json, /*json=*/true);
+  if (status.code() == "invalid_argument") {
+    return Status::InvalidArgument("result: " + status.message());
+  }
+  return status;
+}
+
+Status PostgresStore::FailExecution(int64_t execution_id, std::string_view worker,
+                                    std::string_view error) {
+  return Finish(execution_id, worker,
+                "UPDATE executions SET status = 'FAILED', error = $3, finished_at = $4, "
+                "lease_expires_at = NULL WHERE id = $1 AND status = 'RUNNING' AND "
+                "lease_owner = $2 RETURNING id",
+                error, /*json=*/false);
+}
+
+Result<ReapResult> PostgresStore::ReapExpiredLeases(int max_attempts) {
+  PgParams params;
+  params.Int8(clock_->NowMs()).Int4(max_attempts);
+  // One statement for both outcomes: attempts exhausted -> FAILED, else back to PENDING.
+  auto r =
+      Run("WITH reaped AS (UPDATE executions SET "
+          "status = CASE WHEN attempts >= $2 THEN 'FAILED' ELSE 'PENDING' END, "
+          "error = CASE WHEN attempts >= $2 THEN 'lease expired after ' || attempts || ' attempts' "
+          "ELSE error END, "
+          "finished_at = CASE WHEN attempts >= $2 THEN $1 ELSE finished_at END, "
+          "lease_owner = CASE WHEN attempts >= $2 THEN lease_owner END, "
+          "lease_expires_at = NULL "
+          "WHERE status = 'RUNNING' AND lease_expires_at <= $1 RETURNING status), "
+          "counts AS (SELECT count(*) FILTER (WHERE status = 'PENDING') AS requeued, "
+          "count(*) FILTER (WHERE status = 'FAILED') AS failed FROM reaped) "
+          "SELECT c.requeued, c.failed, "
+          "(SELECT pg_notify('sigflow_executions', '') WHERE c.requeued > 0) IS NULL FROM counts c",
+          params);
+  if (!r.ok()) return r.status();
+  ReapResult result;
+  result.requeued = r->Int(0, 0);
+  result.failed = r->Int(0, 1);
+  if (result.requeued > 0) FireExecutionsEnqueued();
+  return result;
+}
+
+Result<Execution> PostgresStore::GetExecution(int64_t id) {
+  static const std::string kGet = Sql("SELECT ", " FROM executions WHERE id = $1");
+  PgParams params;
+  params.Int8(id);
+  auto r = Run(kGet.c_str(), params);
+  if (!r.ok()) return r.status();
+  if (r->rows() == 0) return Status::NotFound("execution " + std::to_string(id));
+  return ReadExecution(*r, 0);
+}
+
+Result<std::vector<Execution>> PostgresStore::ListExecutions(int limit) {
+  static const std::string kList = Sql("SELECT ", " FROM executions ORDER BY id DESC LIMIT $1");
+  PgParams params;
+  if (limit > 0) {
+    params.Int8(limit);
+  } else {
+    params.Null(oid::kInt8);
+  }
+  auto r = Run(kList.c_str(), params);
+  if (!r.ok()) return r.status();
+  std::vector<Execution> out;
+  out.reserve(r->rows());
+  for (int i = 0; i < r->rows(); ++i) {
+    auto e = ReadExecution(*r, i);
+    if (!e.ok()) return e.status();
+    out.push_back(std::move(e).value());
+  }
+  return out;
+}
+
+}  // namespace sigflow::store_postgres

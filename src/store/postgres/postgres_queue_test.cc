@@ -1,0 +1,182 @@
+// PostgresStore: the execution queue (enqueue, claim, leases, completion, reaping), with lease
+// times from a ManualClock.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "store/postgres/postgres_test_util.h"
+
+namespace sigflow {
+namespace {
+
+using std::chrono::milliseconds;
+using testing::SignalPipeline;
+using testing::TestSchema;
+
+class PostgresQueueTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SIGFLOW_REQUIRE_POSTGRES();
+    store_ = schema_.Open(&clock_);
+    ASSERT_NE(store_, nullptr);
+    for (const char* id : {"p1", "p2", "p3"}) {
+      ASSERT_TRUE(store_->AddPipeline(SignalPipeline(id, {"AAPL"})).ok());
+    }
+  }
+  int64_t Enqueue(const std::string& pipeline) {
+    auto id = store_->EnqueueExecution(pipeline, false, {});
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    return id.ok() ? *id : 0;
+  }
+
+  TestSchema schema_;
+  ManualClock clock_{10'000};
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(PostgresQueueTest, EnqueueExecutionConflictsWithAnActiveOne) {
+  auto id = store_->EnqueueExecution("p1", true, {"s1", "s\"2"});
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  auto e = store_->GetExecution(*id);
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->status, ExecutionStatus::kPending);
+  EXPECT_TRUE(e->triggered_by_signal);
+  EXPECT_EQ(e->signal_ids, (std::vector<std::string>{"s1", "s\"2"}));
+  EXPECT_EQ(e->created_at_ms, 10'000);
+  EXPECT_EQ(e->attempts, 0);
+
+  EXPECT_EQ(store_->EnqueueExecution("p1", false, {}).status().code(), "conflict");
+  EXPECT_EQ(store_->EnqueueExecution("nope", false, {}).status().code(), "not_found");
+
+  // Once RUNNING it still conflicts; once finished a new one may be queued.
+  ASSERT_EQ(store_->ClaimExecutions("w", 1, milliseconds(1000))->size(), 1u);
+  EXPECT_EQ(store_->EnqueueExecution("p1", false, {}).status().code(), "conflict");
+  ASSERT_TRUE(store_->CompleteExecution(*id, "w", R"({"ok":true})").ok());
+  EXPECT_TRUE(store_->EnqueueExecution("p1", false, {}).ok());
+}
+
+TEST_F(PostgresQueueTest, ClaimTakesOldestFirstAndSetsTheLease) {
+  const int64_t e1 = Enqueue("p2");
+  clock_.AdvanceMs(10);
+  const int64_t e2 = Enqueue("p1");
+  clock_.AdvanceMs(10);
+  const int64_t e3 = Enqueue("p3");
+  clock_.SetMs(50'000);
+
+  auto claimed = store_->ClaimExecutions("worker-a", 2, milliseconds(30'000));
+  ASSERT_TRUE(claimed.ok()) << claimed.status().ToString();
+  ASSERT_EQ(claimed->size(), 2u);
+  EXPECT_EQ((*claimed)[0].id, e1);
+  EXPECT_EQ((*claimed)[1].id, e2);
+  for (const auto& e : *claimed) {
+    EXPECT_EQ(e.status, ExecutionStatus::kRunning);
+    EXPECT_EQ(e.attempts, 1);
+    EXPECT_EQ(e.lease_owner, "worker-a");
+    EXPECT_EQ(e.lease_expires_at_ms, 80'000);  // the injected clock's time, not the server's
+    EXPECT_EQ(e.started_at_ms, 50'000);
+  }
+  auto rest = store_->ClaimExecutions("worker-b", 10, milliseconds(30'000));
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ((*rest)[0].id, e3);
+  EXPECT_TRUE(store_->ClaimExecutions("worker-b", 10, milliseconds(30'000))->empty());
+  EXPECT_TRUE(store_->ClaimExecutions("worker-b", 0, milliseconds(30'000))->empty());
+}
+
+TEST_F(PostgresQueueTest, CompleteAndFailNeedTheOwningWorker) {
+  const int64_t e1 = Enqueue("p1");
+  const int64_t e2 = Enqueue("p2");
+  ASSERT_EQ(store_->ClaimExecutions("w1", 2, milliseconds(1000))->size(), 2u);
+  clock_.AdvanceMs(500);
+
+  EXPECT_EQ(store_->CompleteExecution(e1, "w2", "{}").code(), "conflict");
+  EXPECT_EQ(store_->FailExecution(e1, "w2", "x").code(), "conflict");
+  EXPECT_EQ(store_->CompleteExecution(e1, "w1", "not json").code(), "invalid_argument");
+  ASSERT_TRUE(store_->CompleteExecution(e1, "w1", R"({"orders":1})").ok());
+  ASSERT_TRUE(store_->FailExecution(e2, "w1", "agent crashed: \xff").ok());  // not UTF-8
+  EXPECT_EQ(store_->CompleteExecution(e1, "w1", "{}").code(), "conflict");
+  EXPECT_EQ(store_->CompleteExecution(999, "w1", "{}").code(), "conflict");
+
+  auto done = store_->GetExecution(e1);
+  EXPECT_EQ(done->status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(done->result_json, R"({"orders": 1})");  // JSONB's rendering of the same value
+  EXPECT_EQ(done->finished_at_ms, 10'500);
+  EXPECT_EQ(done->lease_expires_at_ms, 0);
+  auto failed = store_->GetExecution(e2);
+  EXPECT_EQ(failed->status, ExecutionStatus::kFailed);
+  EXPECT_EQ(failed->error, "agent crashed: \xEF\xBF\xBD");  // stored, with U+FFFD
+
+  auto list = store_->ListExecutions(0);
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].id, e2);  // newest first
+  EXPECT_EQ(store_->ListExecutions(1)->size(), 1u);
+  EXPECT_EQ(store_->GetExecution(12345).status().code(), "not_found");
+
+  // A result JSONB cannot hold as is is stored, not refused.
+  const int64_t e3 = Enqueue("p3");
+  ASSERT_EQ(store_->ClaimExecutions("w1", 1, milliseconds(1000))->at(0).id, e3);
+  ASSERT_TRUE(store_->CompleteExecution(e3, "w1", R"({"note":"a\u0000b"})").ok());
+  EXPECT_EQ(nlohmann::json::parse(store_->GetExecution(e3)->result_json)["note"],
+            "a\xEF\xBF\xBD"
+            "b");
+}
+
+TEST_F(PostgresQueueTest, RenewLeaseExtendsOnlyTheOwnersLease) {
+  const int64_t e1 = Enqueue("p1");
+  ASSERT_EQ(store_->ClaimExecutions("w1", 1, milliseconds(1000))->size(), 1u);
+  clock_.AdvanceMs(900);
+  ASSERT_TRUE(store_->RenewLease(e1, "w1", milliseconds(1000)).ok());
+  EXPECT_EQ(store_->GetExecution(e1)->lease_expires_at_ms, 11'900);
+  EXPECT_EQ(store_->RenewLease(e1, "w2", milliseconds(1000)).code(), "conflict");
+  clock_.AdvanceMs(500);  // past the first lease, within the renewed one
+  EXPECT_EQ(store_->ReapExpiredLeases(3)->requeued, 0);
+}
+
+TEST_F(PostgresQueueTest, ReapRequeuesExpiredLeasesThenFailsThem) {
+  const int64_t e1 = Enqueue("p1");
+  constexpr int kMaxAttempts = 2;
+  // Attempt 1: the worker dies.
+  ASSERT_EQ(store_->ClaimExecutions("w1", 1, milliseconds(1000))->size(), 1u);
+  clock_.AdvanceMs(999);
+  EXPECT_EQ(store_->ReapExpiredLeases(kMaxAttempts)->requeued, 0);
+  clock_.AdvanceMs(1);
+  auto reaped = store_->ReapExpiredLeases(kMaxAttempts);
+  ASSERT_TRUE(reaped.ok()) << reaped.status().ToString();
+  EXPECT_EQ(reaped->requeued, 1);
+  EXPECT_EQ(reaped->failed, 0);
+  auto e = store_->GetExecution(e1);
+  EXPECT_EQ(e->status, ExecutionStatus::kPending);
+  EXPECT_EQ(e->lease_owner, "");
+  EXPECT_EQ(store_->CompleteExecution(e1, "w1", "{}").code(), "conflict");  // late result
+
+  // Attempt 2: another worker dies too; attempts are exhausted.
+  auto again = store_->ClaimExecutions("w2", 1, milliseconds(1000));
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ((*again)[0].attempts, 2);
+  clock_.AdvanceMs(5000);
+  reaped = store_->ReapExpiredLeases(kMaxAttempts);
+  EXPECT_EQ(reaped->requeued, 0);
+  EXPECT_EQ(reaped->failed, 1);
+  e = store_->GetExecution(e1);
+  EXPECT_EQ(e->status, ExecutionStatus::kFailed);
+  EXPECT_EQ(e->error, "lease expired after 2 attempts");
+  EXPECT_EQ(e->finished_at_ms, clock_.NowMs());
+  EXPECT_TRUE(store_->EnqueueExecution("p1", false, {}).ok());  // the pipeline is free again
+}
+
+TEST_F(PostgresQueueTest, PartialUniqueIndexRejectsASecondActiveExecution) {
+  ASSERT_TRUE(store_->EnqueueExecution("p1", false, {}).ok());
+  // Straight to the table, behind the store's back.
+  const std::string insert =
+      "INSERT INTO executions (pipeline_id, status, created_at) VALUES ('p1', '";
+  for (const char* status : {"PENDING", "RUNNING"}) {
+    EXPECT_EQ(schema_.Try(insert + status + "', 1)").code(), "conflict") << status;
+  }
+  for (const char* status : {"COMPLETED", "FAILED", "COMPLETED"}) {
+    EXPECT_TRUE(schema_.Try(insert + status + "', 1)").ok()) << status;
+  }
+  EXPECT_EQ(schema_.Try(insert + "DONE', 1)").code(), "invalid_argument");  // CHECK on status
+}
+
+}  // namespace
+}  // namespace sigflow

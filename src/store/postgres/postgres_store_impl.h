@@ -1,0 +1,119 @@
+// PostgresStore: the class behind OpenPostgresStore (postgres_store.h). Private to
+// store/postgres/: its methods are split by topic over postgres_store.cc (opening, pipelines,
+// history), postgres_notify.cc (change callbacks, the listener), postgres_queue.cc (the
+// execution queue) and postgres_wake.cc (the dispatcher's batch).
+//
+// Every method leases a connection from the pool for the duration of its round trip(s) and
+// returns it; no lock of ours is held across a round trip except the pool's own bookkeeping.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clock.h"
+#include "store/postgres/pg_conn.h"
+#include "store/postgres/pg_listener.h"
+#include "store/postgres/pg_pool.h"
+#include "store/postgres/postgres_store.h"
+
+namespace sigflow::store_postgres {
+
+inline constexpr char kPipelinesChannel[] = "sigflow_pipelines";
+inline constexpr char kExecutionsChannel[] = "sigflow_executions";
+
+// Column list shared by every query that reads a whole execution (see ReadExecution).
+inline constexpr char kExecutionColumns[] =
+    "id, pipeline_id, status, triggered_by_signal, signal_ids::text, result::text, error, "
+    "attempts, lease_owner, lease_expires_at, created_at, started_at, finished_at";
+
+Result<Execution> ReadExecution(const PgResult& result, int row);
+// Appends `s` as a JSON string (quoted, escaped).
+void AppendJsonString(std::string_view s, std::string* out);
+void AppendJsonStringArray(const std::vector<std::string>& items, std::string* out);
+
+class PostgresStore final : public Store {
+ public:
+  PostgresStore(const PostgresOptions& options, ConnectSettings settings, const Clock* clock,
+                PostgresProbe* probe);
+  ~PostgresStore() override;
+
+  PgPool& pool() { return pool_; }
+
+  Result<Pipeline> AddPipeline(Pipeline pipeline) override;
+  Result<Pipeline> GetPipeline(std::string_view id) override;
+  Result<std::vector<Pipeline>> ListPipelines() override;
+  Result<std::vector<Pipeline>> LoadSignalPipelines() override;
+  Status RemovePipeline(std::string_view id) override;
+  void OnPipelinesChanged(std::function<void()> callback) override;
+
+  Result<WakeResult> Wake(const WakeBatch& batch) override;
+
+  Result<int64_t> EnqueueExecution(std::string_view pipeline_id, bool triggered_by_signal,
+                                   const std::vector<std::string>& signal_ids) override;
+  Result<std::vector<Execution>> ClaimExecutions(std::string_view worker, int max,
+                                                 std::chrono::milliseconds lease) override;
+  Status RenewLease(int64_t execution_id, std::string_view worker,
+                    std::chrono::milliseconds lease) override;
+  Status CompleteExecution(int64_t execution_id, std::string_view worker,
+                           std::string_view result_json) override;
+  Status FailExecution(int64_t execution_id, std::string_view worker,
+                       std::string_view error) override;
+  Result<ReapResult> ReapExpiredLeases(int max_attempts) override;
+  Result<Execution> GetExecution(int64_t id) override;
+  Result<std::vector<Execution>> ListExecutions(int limit) override;
+  void OnExecutionsEnqueued(std::function<void()> callback) override;
+
+  Result<std::vector<StoredSignal>> LoadSignals(const std::vector<std::string>& ids) override;
+  Result<std::vector<StoredDeadLetter>> ListDeadLetters(int limit) override;
+  Result<StoreCounts> Counts() override;
+
+ private:
+  // One statement on a leased connection.
+  Result<PgResult> Run(const char* sql, PgParams& params);
+  Result<std::vector<Pipeline>> QueryPipelines(const char* where);
+  // RUNNING -> `sql`'s status for the execution owned by `worker`; `conflict` otherwise.
+  // `text` (JSON when `json`) goes through SafeText.
+  Status Finish(int64_t execution_id, std::string_view worker, const char* sql,
+                std::string_view text, bool json);
+  void FirePipelinesChanged();
+  void FireExecutionsEnqueued();
+  void StartListener();
+  void OnNotification(std::string_view channel, int sender_pid);
+
+  // Reusable buffers of Wake(): one per concurrent call, kept between calls.
+  struct WakeScratch {
+    PgParams params;
+    std::vector<uint8_t> repeat, fresh;
+    std::vector<uint32_t> enqueued, matched;
+    std::vector<uint32_t> sent;         // candidate index of each candidate sent
+    std::vector<uint32_t> list_offset;  // per sent candidate: start of its list in list_signals
+    std::vector<uint32_t> list_signals;
+    std::unordered_map<std::string_view, uint32_t> index;  // signal id / pipeline id lookups
+    std::string text;
+  };
+  std::unique_ptr<WakeScratch> TakeScratch();
+  void ReturnScratch(std::unique_ptr<WakeScratch> scratch);
+
+  const PostgresOptions options_;
+  const Clock* clock_;
+  std::unique_ptr<PostgresProbe> own_probe_;
+  PostgresProbe* probe_;
+  PgPool pool_;
+
+  std::mutex scratch_mu_;
+  std::vector<std::unique_ptr<WakeScratch>> scratch_;  // guarded by scratch_mu_
+
+  std::mutex callbacks_mu_;
+  std::vector<std::function<void()>> pipelines_callbacks_;   // guarded by callbacks_mu_
+  std::vector<std::function<void()>> executions_callbacks_;  // guarded by callbacks_mu_
+
+  std::mutex listener_mu_;
+  std::unique_ptr<PgListener> listener_;  // guarded by listener_mu_; started on first callback
+};
+
+}  // namespace sigflow::store_postgres
