@@ -62,15 +62,16 @@ void PrintSummary(const RunSummary& s, bool json) {
 }
 
 int RunRoles(const RoleFlags& flags, RuntimeRoles roles, bool seed_demo) {
-  std::optional<std::chrono::milliseconds> duration;
+  // Zero (the default for the single roles) runs until Ctrl-C.
+  std::chrono::milliseconds duration{0};
   if (!flags.duration.empty()) {
-    duration = ParseDuration(flags.duration);
-    if (!duration) {
+    auto parsed = ParseDuration(flags.duration);
+    if (!parsed) {
       std::cerr << "sigflow: --duration: expected a duration like 20s, 500ms or 2m, got '"
                 << flags.duration << "'\n";
       return kExitUsage;
     }
-    if (duration->count() == 0) duration.reset();  // 0: until Ctrl-C
+    duration = *parsed;
   }
   auto settings = LoadSettingsOrPrint(SettingFlags{flags.store, flags.workers});
   if (!settings) return kExitUsage;
@@ -89,8 +90,8 @@ int RunRoles(const RoleFlags& flags, RuntimeRoles roles, bool seed_demo) {
   }
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
-  const auto deadline = duration ? std::chrono::steady_clock::now() + *duration
-                                 : std::chrono::steady_clock::time_point::max();
+  const auto deadline = duration.count() > 0 ? std::chrono::steady_clock::now() + duration
+                                             : std::chrono::steady_clock::time_point::max();
   while (!g_interrupted.load() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
