@@ -28,7 +28,9 @@ struct BusRecord {
   std::string payload;
   int32_t partition = 0;
   int64_t offset = 0;
-  int64_t timestamp_ms = 0;  // when it was published
+  // When it was published, epoch microseconds. Kafka keeps milliseconds (multiplied up here); the
+  // embedded log keeps microseconds, so that sub-millisecond latencies are seen.
+  int64_t timestamp_us = 0;
 };
 
 // The next offset a group will read from one partition (one past the last processed record).

@@ -1,7 +1,9 @@
 // Clock: the seam through which every component reads time, so tests and replays can control it.
 //
 // Implementations must be thread-safe. NowMs() is wall-clock epoch milliseconds (UTC); it may
-// jump (NTP, replay). Code measuring durations uses std::chrono::steady_clock directly instead.
+// jump (NTP, replay). NowMicros() is the same clock in microseconds, for latencies that are often
+// below a millisecond (a clock that only knows milliseconds returns NowMs() * 1000). Code
+// measuring durations uses std::chrono::steady_clock directly instead.
 #pragma once
 
 #include <atomic>
@@ -13,12 +15,14 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual int64_t NowMs() const = 0;
+  virtual int64_t NowMicros() const { return NowMs() * 1000; }
 };
 
 // The real wall clock.
 class SystemClock final : public Clock {
  public:
   int64_t NowMs() const override;
+  int64_t NowMicros() const override;
   static SystemClock* Default();
 };
 

@@ -153,7 +153,7 @@ Status TriggerDispatcher::ProcessPending() {
     probe_.store_failures.fetch_add(1, std::memory_order_relaxed);
     return result.status();
   }
-  const int64_t committed_at_ms = clock_->NowMs();
+  const int64_t committed_at_us = clock_->NowMicros();
 
   // The store transaction is durable: only now may the bus forget these records.
   std::vector<BusPosition> positions;
@@ -174,8 +174,8 @@ Status TriggerDispatcher::ProcessPending() {
   }
 
   for (const auto& e : result->enqueued) {
-    const int64_t published = records_[record_of_signal_[e.waker]].timestamp_ms;
-    probe_.signal_to_execution_micros.Record((committed_at_ms - published) * 1000);
+    const int64_t published_us = records_[record_of_signal_[e.waker]].timestamp_us;
+    probe_.signal_to_execution_micros.Record(committed_at_us - published_us);
   }
   Report(*result);
   probe_.batch_processing_micros.Record(std::chrono::duration_cast<std::chrono::microseconds>(

@@ -21,6 +21,14 @@ using SteadyClock = std::chrono::steady_clock;
 // one `PRAGMA data_version` (a read of the WAL index), so this is cheap.
 constexpr auto kRecheckInterval = std::chrono::milliseconds(3);
 
+// bus_log.published_at is epoch microseconds. Logs written before it was (epoch milliseconds) are
+// read as such: any value below 10^14 is a millisecond time (10^14 us is 1973; 10^14 ms is the
+// year 5138), so the two never overlap.
+int64_t PublishedMicros(int64_t stored) {
+  constexpr int64_t kSmallestMicros = 100'000'000'000'000;
+  return stored < kSmallestMicros ? stored * 1000 : stored;
+}
+
 constexpr char kInsertRecord[] =
     "INSERT INTO bus_log (topic, \"key\", payload, published_at) VALUES (?1, ?2, ?3, ?4)";
 constexpr char kFetch[] =
@@ -80,7 +88,7 @@ class EmbeddedProducer final : public BusProducer {
         ->BindText(1, topic_)
         .BindText(2, key)
         .BindBlob(3, payload)
-        .BindInt(4, clock_->NowMs())
+        .BindInt(4, clock_->NowMicros())
         .Run();
   }
 
@@ -185,7 +193,7 @@ class EmbeddedConsumer final : public BusConsumer {
       r.key = (*st)->ColumnText(1);
       r.payload = (*st)->ColumnBlob(2);
       r.partition = 0;
-      r.timestamp_ms = (*st)->ColumnInt(3);
+      r.timestamp_us = PublishedMicros((*st)->ColumnInt(3));
       next_offset_ = r.offset + 1;
       ++count;
     }

@@ -68,7 +68,7 @@ TEST_F(EmbeddedLogTest, PublishPollCommit) {
   EXPECT_EQ(records[0].key, "AAPL");
   EXPECT_EQ(records[0].payload, "one");
   EXPECT_EQ(records[0].partition, 0);
-  EXPECT_EQ(records[0].timestamp_ms, 1'700'000'000'000);
+  EXPECT_EQ(records[0].timestamp_us, 1'700'000'000'000'000);
   EXPECT_EQ(records[1].payload, std::string("t\0wo", 4));
   EXPECT_LT(records[0].offset, records[1].offset);
   ASSERT_TRUE(consumer->Commit({After(records)}).ok());

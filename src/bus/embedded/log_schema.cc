@@ -10,7 +10,7 @@ CREATE TABLE IF NOT EXISTS bus_log (
   topic        TEXT NOT NULL,
   "key"        TEXT NOT NULL,
   payload      BLOB NOT NULL,
-  published_at INTEGER NOT NULL
+  published_at INTEGER NOT NULL  -- epoch microseconds (milliseconds in older files)
 );
 CREATE INDEX IF NOT EXISTS bus_log_by_topic ON bus_log (topic, "offset");
 CREATE TABLE IF NOT EXISTS bus_offsets (

@@ -364,7 +364,7 @@ class KafkaConsumerImpl final : public KafkaConsumer {
     r.partition = m.partition;
     r.offset = m.offset;
     const int64_t ts = rd_kafka_message_timestamp(&m, nullptr);
-    r.timestamp_ms = ts >= 0 ? ts : 0;
+    r.timestamp_us = ts >= 0 ? ts * 1000 : 0;
     std::lock_guard<std::mutex> lock(mu_);
     int64_t& given = given_[m.partition];
     given = std::max(given, m.offset + 1);

@@ -36,10 +36,12 @@ TEST(PostgresStoreTest, MigrationsCreateTheSchema) {
                             "'executions_pending_oldest_first', 'pipelines_trigger_mode')" +
                             in_schema),
             3);
-  EXPECT_EQ(schema.QueryInt("SELECT count(*) FROM pg_indexes WHERE indexname = "
-                            "'executions_one_active_per_pipeline' AND indexdef LIKE "
-                            "'%UNIQUE%WHERE%PENDING%RUNNING%'" +
-                            in_schema),
+  // Regression: filtering pg_indexes on indexdef made PostgreSQL render the definition of every
+  // index in the cluster, including those of other tests' schemas being dropped concurrently
+  // ("could not open relation with OID"). Render only this schema's index.
+  EXPECT_EQ(schema.QueryInt("SELECT count(*) WHERE pg_get_indexdef(to_regclass('" + schema.name() +
+                            ".executions_one_active_per_pipeline')) LIKE "
+                            "'%UNIQUE%WHERE%PENDING%RUNNING%'"),
             1);
   EXPECT_EQ(schema.QueryInt("SELECT count(*) FROM pg_type WHERE typname = 'trigger_mode' AND "
                             "typtype = 'e'"),
