@@ -4,7 +4,7 @@
 #include <iostream>
 #include <string>
 
-#include "bus/embedded/embedded_log.h"
+#include "cli/adapters.h"
 #include "cli/commands.h"
 #include "cli/open_store.h"
 #include "core/signal_codec.h"
@@ -20,10 +20,9 @@ struct PublishFlags {
 int RunPublish(const PublishFlags& flags) {
   auto settings = LoadSettingsOrPrint(SettingFlags{flags.store, std::nullopt});
   if (!settings) return kExitUsage;
-  auto producer = OpenEmbeddedProducer(settings->store_path, settings->topic);
+  auto producer = OpenProducer(*settings);
   if (!producer.ok()) {
-    std::cerr << "sigflow publish: cannot open the bus in " << settings->store_path << ": "
-              << producer.status().message() << "\n";
+    std::cerr << "sigflow publish: " << producer.status().message() << "\n";
     return kExitFailure;
   }
   SignalDecoder decoder;

@@ -2,7 +2,7 @@
 
 #include <iostream>
 
-#include "store/sqlite/sqlite_store.h"
+#include "cli/adapters.h"
 
 namespace sigflow {
 
@@ -17,10 +17,9 @@ std::optional<Settings> LoadSettingsOrPrint(const SettingFlags& flags) {
 }
 
 std::unique_ptr<Store> OpenStoreOrPrint(const Settings& settings) {
-  auto store = OpenSqliteStore(settings.store_path);
+  auto store = OpenStore(settings);
   if (!store.ok()) {
-    std::cerr << "sigflow: cannot open the store " << settings.store_path << ": "
-              << store.status().message() << "\n";
+    std::cerr << "sigflow: " << store.status().message() << "\n";
     return nullptr;
   }
   return std::move(store).value();

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <iostream>
 
-#include "bus/embedded/embedded_log.h"
+#include "cli/adapters.h"
 #include "cli/commands.h"
 #include "cli/open_store.h"
 #include "core/signal_codec.h"
@@ -77,9 +77,9 @@ int RunReplay(const ReplayFlags& flags) {
   if (flags.to_bus) {
     auto settings = LoadSettingsOrPrint(SettingFlags{flags.store, std::nullopt});
     if (!settings) return kExitUsage;
-    auto opened = OpenEmbeddedProducer(settings->store_path, settings->topic);
+    auto opened = OpenProducer(*settings);
     if (!opened.ok()) {
-      std::cerr << "sigflow generate: cannot open the bus: " << opened.status().message() << "\n";
+      std::cerr << "sigflow generate: " << opened.status().message() << "\n";
       return kExitFailure;
     }
     producer = std::move(opened).value();

@@ -1,10 +1,9 @@
 #include "cli/runtime.h"
 
-#include "bus/embedded/embedded_log.h"
+#include "cli/adapters.h"
 #include "generators/generator_registry.h"
 #include "generators/watchlist.h"
 #include "obs/log.h"
-#include "store/sqlite/sqlite_store.h"
 
 namespace sigflow {
 namespace {
@@ -17,11 +16,8 @@ const std::vector<std::string> kFallbackWatchlist = {"AAPL", "MSFT", "GOOGL", "A
 
 Result<std::unique_ptr<Runtime>> Runtime::Start(const Settings& settings, RuntimeRoles roles) {
   std::unique_ptr<Runtime> rt(new Runtime());
-  auto store = OpenSqliteStore(settings.store_path);
-  if (!store.ok()) {
-    return Status::Unavailable("cannot open the store " + settings.store_path + ": " +
-                               store.status().message());
-  }
+  auto store = OpenStore(settings);
+  if (!store.ok()) return store.status();
   rt->store_ = std::move(store).value();
   if (roles.work) {
     if (Status s = rt->StartWorkers(settings); !s.ok()) return s;
@@ -40,16 +36,21 @@ Status Runtime::StartWorkers(const Settings& settings) {
   if (Status s = RegisterBuiltinAgents(agents_.get()); !s.ok()) return s;
   WorkerOptions options;
   options.threads = settings.worker_threads;
-  workers_ = std::make_unique<WorkerPool>(store_.get(), agents_.get(), options);
-  return workers_->Start();
+  workers_ = std::make_shared<WorkerPool>(store_.get(), agents_.get(), options);
+  if (Status s = workers_->Start(); !s.ok()) return s;
+  // Executions queued by other processes (a separate `sigflow dispatch`) wake the workers at once
+  // where the store can tell (PostgreSQL NOTIFY); elsewhere the idle poll finds them.
+  // The store may outlive the pool (and call back from its listener thread): hold it weakly.
+  std::weak_ptr<WorkerPool> pool = workers_;
+  store_->OnExecutionsEnqueued([pool] {
+    if (auto live = pool.lock()) live->Notify();
+  });
+  return Status::Ok();
 }
 
 Status Runtime::StartDispatcher(const Settings& settings) {
-  auto consumer = OpenEmbeddedConsumer(settings.store_path, settings.topic, settings.consumer_group,
-                                       settings.offset_reset);
-  if (!consumer.ok()) {
-    return Status::Unavailable("cannot open the bus: " + consumer.status().message());
-  }
+  auto consumer = OpenConsumer(settings);
+  if (!consumer.ok()) return consumer.status();
   consumer_ = std::move(consumer).value();
   dispatcher_ =
       std::make_unique<TriggerDispatcher>(store_.get(), consumer_.get(), settings.dispatcher);
@@ -74,10 +75,8 @@ Status Runtime::StartGenerators(const Settings& settings, const RuntimeRoles& ro
   } else {
     return watchlist.status();  // a broken file is an error, not something to paper over
   }
-  auto producer = OpenEmbeddedProducer(settings.store_path, settings.topic);
-  if (!producer.ok()) {
-    return Status::Unavailable("cannot open the bus: " + producer.status().message());
-  }
+  auto producer = OpenProducer(settings);
+  if (!producer.ok()) return producer.status();
   producer_ = std::move(producer).value();
   GeneratorRegistry registry;
   RegisterBuiltinGenerators(&registry);

@@ -68,7 +68,7 @@ class Runtime {
   std::atomic<bool> stop_dispatcher_{false};
   std::thread dispatcher_thread_;
   std::unique_ptr<AgentRegistry> agents_;
-  std::unique_ptr<WorkerPool> workers_;
+  std::shared_ptr<WorkerPool> workers_;
   std::unique_ptr<BusProducer> producer_;
   std::unique_ptr<GeneratorRunner> generators_;
   bool stopped_ = false;

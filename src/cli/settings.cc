@@ -138,6 +138,35 @@ Result<Settings> LoadSettings(const SettingFlags& flags) {
     }
   }
 
+  if (auto v = Env("KAFKA_BOOTSTRAP_SERVERS")) {
+    s.kafka_bootstrap_servers = *v;
+    s.bus = BusKind::kKafka;
+  }
+  if (auto v = Env("SIGFLOW_BUS")) {
+    if (*v == "embedded") {
+      s.bus = BusKind::kEmbedded;
+    } else if (*v == "kafka") {
+      s.bus = BusKind::kKafka;
+      if (s.kafka_bootstrap_servers.empty()) {
+        errors.push_back("SIGFLOW_BUS: 'kafka' needs KAFKA_BOOTSTRAP_SERVERS (host:port,...)");
+      }
+    } else {
+      errors.push_back("SIGFLOW_BUS: expected 'embedded' or 'kafka', got '" + *v + "'");
+    }
+  }
+  if (auto v = Env("SIGFLOW_KAFKA_PROPERTIES")) {
+    std::stringstream in(*v);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+      const auto eq = item.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        errors.push_back("SIGFLOW_KAFKA_PROPERTIES: expected key=value pairs, got '" + item + "'");
+        continue;
+      }
+      s.kafka_properties.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+    }
+  }
+
   if (!errors.empty()) {
     std::ostringstream msg;
     for (size_t i = 0; i < errors.size(); ++i) msg << (i ? "\n" : "") << errors[i];
@@ -159,6 +188,10 @@ std::string EnvironmentHelp() {
   WATCHLIST_CONFIG_PATH           generators' watchlist JSON     (config/watchlist.json)
   MOCK_GENERATOR_INTERVAL_SECONDS mock generator period          (60; `run` demo: 1)
   SIGFLOW_WORKERS                 worker threads                 (2)
+  KAFKA_BOOTSTRAP_SERVERS         Kafka brokers; when set, the bus is Kafka (unset: embedded log)
+  SIGFLOW_BUS                     embedded | kafka               (kafka if KAFKA_BOOTSTRAP_SERVERS)
+  SIGFLOW_KAFKA_PROPERTIES        extra librdkafka properties, key=value,key=value
+  POSTGRES_USER/PASSWORD/HOST/PORT/DB  PostgreSQL for --store postgres (or --store postgres://...)
   LOG_LEVEL                       DEBUG | INFO | WARNING | ERROR (INFO))";
 }
 

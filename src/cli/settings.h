@@ -17,6 +17,8 @@
 
 namespace sigflow {
 
+enum class BusKind : uint8_t { kEmbedded, kKafka };
+
 struct Settings {
   std::string store_path = "./data/sigflow.db";            // --store, SIGFLOW_STORE
   std::string topic = "trading-signals";                   // KAFKA_SIGNAL_TOPIC
@@ -29,6 +31,11 @@ struct Settings {
   std::string watchlist_path = "config/watchlist.json";    // WATCHLIST_CONFIG_PATH
   std::optional<std::chrono::milliseconds> mock_interval;  // MOCK_GENERATOR_INTERVAL_SECONDS
   int worker_threads = 2;                                  // --workers, SIGFLOW_WORKERS
+  // SIGFLOW_BUS=embedded|kafka; default kafka when KAFKA_BOOTSTRAP_SERVERS is set.
+  BusKind bus = BusKind::kEmbedded;
+  std::string kafka_bootstrap_servers;  // KAFKA_BOOTSTRAP_SERVERS
+  // SIGFLOW_KAFKA_PROPERTIES="key=value,key=value": extra librdkafka properties.
+  std::vector<std::pair<std::string, std::string>> kafka_properties;
 };
 
 // Flags given on the command line; empty/unset means "not given".
