@@ -8,19 +8,25 @@
 #include <new>
 #include <optional>
 
-#include "core/ticker.h"
+#include "core/signal_codec_internal.h"
+#include "core/ticker_inplace.h"
 #include "core/time_format.h"
+#include "core/time_format_append.h"
 #include "core/uuid.h"
 
 namespace sigflow {
+
+using internal::AppendDouble;
+using internal::AppendEscapedUtf8;
+using internal::kMaxTimestampMs;
+
 namespace {
 
 namespace dom = simdjson::dom;
 
 static_assert(kMaxTickersPerSignal <= 64, "a uint64_t mask tracks the tickers of one signal");
 
-constexpr int64_t kMaxTimestampMs = 253402300799999;  // 9999-12-31T23:59:59.999Z
-constexpr size_t kQuoteBytes = 40;                    // longest value quoted in an error message
+constexpr size_t kQuoteBytes = 40;  // longest value quoted in an error message
 
 // ---------------------------------------------------------------------------------------------
 // JSON writing
@@ -42,8 +48,9 @@ size_t Utf8SequenceLength(const unsigned char* p, size_t n) {
   return 0;
 }
 
-// Appends `s` (valid UTF-8) with JSON escapes, without quotes.
-void AppendEscapedUtf8(std::string_view s, std::string* out) {
+}  // namespace
+
+void internal::AppendEscapedUtf8(std::string_view s, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
   size_t run = 0;  // start of the pending run of bytes that need no escape
   for (size_t i = 0; i < s.size(); ++i) {
@@ -82,10 +89,51 @@ void AppendEscapedUtf8(std::string_view s, std::string* out) {
   out->append(s.data() + run, s.size() - run);
 }
 
+void internal::AppendDouble(double v, std::string* out) {
+  if (!std::isfinite(v)) {
+    out->append("null");
+    return;
+  }
+  char buf[32];
+  auto res = std::to_chars(buf, buf + sizeof buf, v);
+  std::string_view text(buf, static_cast<size_t>(res.ptr - buf));
+  out->append(text);
+  if (text.find_first_of(".e") == std::string_view::npos) out->append(".0");
+}
+
+namespace {
+
+template <typename Int>
+void AppendInt(Int v, std::string* out) {
+  char buf[24];
+  auto res = std::to_chars(buf, buf + sizeof buf, v);
+  out->append(buf, static_cast<size_t>(res.ptr - buf));
+}
+
+}  // namespace
+
+void internal::AppendInt64(int64_t v, std::string* out) { AppendInt(v, out); }
+
+namespace {
+
+// True when every byte of `s` is printable ASCII other than '"' and '\\': it is then valid UTF-8
+// and needs no escape. Most strings we write are such (ids, tickers, labels), and this loop is
+// cheaper for them than the UTF-8 validation plus escape scan below.
+bool IsPlainAscii(std::string_view s) {
+  unsigned bad = 0;
+  for (char ch : s) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    bad |= static_cast<unsigned>(c < 0x20 || c >= 0x80 || c == '"' || c == '\\');
+  }
+  return bad == 0;
+}
+
 // Appends `s` as a quoted JSON string. Invalid UTF-8 sequences become U+FFFD.
 void AppendJsonString(std::string_view s, std::string* out) {
   out->push_back('"');
-  if (simdjson::validate_utf8(s.data(), s.size())) {
+  if (IsPlainAscii(s)) {
+    out->append(s);
+  } else if (simdjson::validate_utf8(s.data(), s.size())) {
     AppendEscapedUtf8(s, out);
   } else {
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
@@ -103,27 +151,6 @@ void AppendJsonString(std::string_view s, std::string* out) {
     }
   }
   out->push_back('"');
-}
-
-// Shortest text that parses back to exactly `v`; a float with an integral value keeps ".0" so that
-// readers which distinguish int from float see a float. Non-finite values (no JSON form) -> null.
-void AppendDouble(double v, std::string* out) {
-  if (!std::isfinite(v)) {
-    out->append("null");
-    return;
-  }
-  char buf[32];
-  auto res = std::to_chars(buf, buf + sizeof buf, v);
-  std::string_view text(buf, static_cast<size_t>(res.ptr - buf));
-  out->append(text);
-  if (text.find_first_of(".e") == std::string_view::npos) out->append(".0");
-}
-
-template <typename Int>
-void AppendInt(Int v, std::string* out) {
-  char buf[24];
-  auto res = std::to_chars(buf, buf + sizeof buf, v);
-  out->append(buf, static_cast<size_t>(res.ptr - buf));
 }
 
 // Compact JSON of a parsed element (strings from simdjson are valid UTF-8). Recursion is bounded
@@ -246,20 +273,19 @@ bool ReadSignalId(dom::element e, std::string* out, DecodeError* error) {
     return Fail(error, reason::kInvalidSignalId,
                 "field \"signal_id\" must be a string, got " + Describe(e));
   }
+  if (internal::IsValidSignalId(s)) {
+    out->assign(s);
+    return true;
+  }
+  // Invalid: say why.
   if (s.empty()) return Fail(error, reason::kInvalidSignalId, "field \"signal_id\" is empty");
   if (s.size() > kMaxSignalIdBytes) {
     return Fail(error, reason::kInvalidSignalId,
                 "field \"signal_id\" is " + std::to_string(s.size()) + " bytes (" + Quote(s) +
                     "); the limit is " + std::to_string(kMaxSignalIdBytes));
   }
-  for (char c : s) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
-      return Fail(error, reason::kInvalidSignalId,
-                  "field \"signal_id\" " + Quote(s) + " contains a control character");
-    }
-  }
-  out->assign(s);
-  return true;
+  return Fail(error, reason::kInvalidSignalId,
+              "field \"signal_id\" " + Quote(s) + " contains a control character");
 }
 
 bool ReadTimestamp(dom::element e, int64_t* out_ms, DecodeError* error) {
@@ -326,13 +352,10 @@ struct Where {
   }
 };
 
-// Validates and upper-cases a ticker (the rule is core/ticker.h's) into `*out`.
+// Validates and upper-cases a ticker (the rule is core/ticker.h's) into `*out`, reusing its
+// capacity.
 bool NormaliseTicker(std::string_view s, const Where& where, std::string* out, DecodeError* error) {
-  std::optional<std::string> normal = NormalizeTicker(s);
-  if (normal) {
-    *out = std::move(*normal);
-    return true;
-  }
+  if (NormalizeTickerInto(s, out)) return true;
   std::string prefix = where.Str() + ": ticker ";
   if (s.empty()) return Fail(error, reason::kInvalidTicker, prefix + "is empty");
   if (s.size() > kMaxTickerBytes) {
@@ -358,7 +381,7 @@ bool ReadBias(dom::element e, const Where& where, std::string_view name, Bias* o
               DecodeError* error) {
   std::string_view s;
   std::optional<Bias> bias;
-  if (!e.get(s)) bias = ParseBias(s);
+  if (!e.get(s)) bias = internal::ParseBiasAscii(s);
   if (!bias) {
     return Fail(error, reason::kInvalidBias,
                 where.Str() + ": " + Field(name) + " is " + Describe(e) +
@@ -384,13 +407,13 @@ bool ReadConfidence(dom::element e, const Where& where, double* out, DecodeError
       return Fail(error, reason::kInvalidConfidence,
                   where.Str() + ": field \"confidence\" must be a number, got " + Describe(e));
   }
-  if (!(v >= 0.0 && v <= 100.0)) {
+  std::optional<double> normal = internal::NormalizeConfidence(v);
+  if (!normal) {
     return Fail(error, reason::kInvalidConfidence,
                 where.Str() + ": field \"confidence\" is " + Describe(e) +
                     "; expected 0..1, or a percentage 0..100");
   }
-  if (v > 1.0) v /= 100.0;
-  *out = v + 0.0;  // -0 -> +0
+  *out = *normal;
   return true;
 }
 
@@ -487,12 +510,13 @@ bool ReadTickerList(dom::element e, Signal* out, DecodeError* error) {
     } else {
       detail.ticker = entry;
     }
-    std::string ticker;
-    if (!ReadTicker(*detail.ticker, where, &ticker, error)) return false;
+    // Normalised straight into the next free slot, which keeps its string's capacity; a repeated
+    // ticker leaves the slot free for the next entry.
+    TickerSignal& t = out->tickers[count];
+    if (!ReadTicker(*detail.ticker, where, &t.ticker, error)) return false;
     ++where.index;
-    if (FindTicker(*out, count, ticker) >= 0) continue;  // first entry wins
-    TickerSignal& t = out->tickers[count++];
-    t.ticker.assign(ticker);
+    if (FindTicker(*out, count, t.ticker) >= 0) continue;  // first entry wins
+    ++count;
     t.bias = detail.bias;
     t.confidence = detail.confidence;
     t.reasoning.assign(detail.reasoning);
@@ -551,7 +575,7 @@ bool ReadBiasMap(dom::element e, Signal* out, DecodeError* error) {
 
 // ---------------------------------------------------------------------------------------------
 
-struct SignalDecoder::Impl {
+struct internal::FullSignalDecoder::Impl {
   explicit Impl(const Clock* c) : clock(c), parser(kMaxSignalBytes) {
     buffer = std::make_unique<char[]>(kMaxSignalBytes + simdjson::SIMDJSON_PADDING);
     if (parser.allocate(kMaxSignalBytes, kMaxSignalDepth) != simdjson::SUCCESS ||
@@ -568,8 +592,8 @@ struct SignalDecoder::Impl {
   std::unique_ptr<char[]> buffer;  // raw copied here: simdjson reads past the end (padding)
 };
 
-bool SignalDecoder::Impl::Decode(std::string_view raw, Signal* out, DecodeError* error,
-                                 std::string_view fallback_id) {
+bool internal::FullSignalDecoder::Impl::Decode(std::string_view raw, Signal* out,
+                                               DecodeError* error, std::string_view fallback_id) {
   if (raw.size() > kMaxSignalBytes) {
     return Fail(error, reason::kPayloadTooLarge,
                 "payload is " + std::to_string(raw.size()) + " bytes; the limit is " +
@@ -647,7 +671,7 @@ bool SignalDecoder::Impl::Decode(std::string_view raw, Signal* out, DecodeError*
       return Fail(error, reason::kInvalidField,
                   "field \"metadata\" must be an object, got " + Describe(*metadata));
     }
-    AppendElement(*metadata, &out->metadata_json);
+    AppendElement(*metadata, &out->metadata_json);  // "{}" for the usual empty object
   } else {
     out->metadata_json.append("{}");
   }
@@ -660,14 +684,47 @@ bool SignalDecoder::Impl::Decode(std::string_view raw, Signal* out, DecodeError*
   return true;
 }
 
+internal::FullSignalDecoder::FullSignalDecoder(const Clock* clock)
+    : impl_(std::make_unique<Impl>(clock)) {}
+
+internal::FullSignalDecoder::~FullSignalDecoder() = default;
+
+bool internal::FullSignalDecoder::Decode(std::string_view raw, Signal* out, DecodeError* error,
+                                         std::string_view fallback_id) {
+  DecodeError scratch;
+  return impl_->Decode(raw, out, error != nullptr ? error : &scratch, fallback_id);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct SignalDecoder::Impl {
+  explicit Impl(const Clock* c)
+      : clock(c),
+        full(c),
+        padded(std::make_unique<char[]>(kMaxSignalBytes + internal::kFastDecodePadding)) {}
+  const Clock* clock;
+  internal::FullSignalDecoder full;
+  std::unique_ptr<char[]> padded;  // the payload and a NUL, for the fast path
+};
+
 SignalDecoder::SignalDecoder(const Clock* clock) : impl_(std::make_unique<Impl>(clock)) {}
 
 SignalDecoder::~SignalDecoder() = default;
 
 bool SignalDecoder::Decode(std::string_view raw, Signal* out, DecodeError* error,
                            std::string_view fallback_id) {
-  DecodeError scratch;
-  return impl_->Decode(raw, out, error != nullptr ? error : &scratch, fallback_id);
+  // Nearly every signal takes the fast path; whatever it declines (other shapes, escapes,
+  // exponents, every invalid payload) gets the full decoder, which owns every rule and message.
+  if (raw.size() <= kMaxSignalBytes) {
+    char* padded = impl_->padded.get();
+    std::memcpy(padded, raw.data(), raw.size());
+    padded[raw.size()] = '\0';
+    if (internal::DecodeCommonSignal(std::string_view(padded, raw.size()), out, fallback_id,
+                                     *impl_->clock)) {
+      return true;
+    }
+  }
+  return impl_->full.Decode(raw, out, error, fallback_id);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -676,7 +733,7 @@ void EncodeSignal(const Signal& signal, std::string* out) {
   out->append("{\"signal_id\":");
   AppendJsonString(signal.signal_id, out);
   out->append(",\"timestamp\":\"");
-  out->append(FormatIso8601(signal.timestamp_ms));
+  AppendIso8601(signal.timestamp_ms, out);
   out->append("\",\"signal_type\":");
   AppendJsonString(signal.signal_type, out);
   out->append(",\"source\":");

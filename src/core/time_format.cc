@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstdio>
 
+#include "core/time_format_append.h"
+
 namespace sigflow {
 namespace {
 
@@ -43,9 +45,41 @@ int DaysInMonth(int y, int m) {
   return m == 2 && leap ? 29 : kDays[m - 1];
 }
 
+// The form FormatIso8601 writes, "YYYY-MM-DDTHH:MM:SS[.fff]Z", which is nearly every timestamp a
+// signal carries (EncodeSignal writes it): fixed offsets, no from_chars, no branches on optional
+// parts. Returns nullopt for anything else, including invalid dates, and ParseIso8601 then runs
+// its general parser, which decides; for this form both compute the same value.
+std::optional<int64_t> ParseCanonicalIso8601(std::string_view s) {
+  if (s.size() != 20 && s.size() != 24) return std::nullopt;
+  const char* p = s.data();
+  if (p[4] != '-' || p[7] != '-' || p[10] != 'T' || p[13] != ':' || p[16] != ':' ||
+      p[s.size() - 1] != 'Z' || (s.size() == 24 && p[19] != '.')) {
+    return std::nullopt;
+  }
+  bool digits = true;
+  const auto num = [p, &digits](size_t pos, size_t len) {
+    int v = 0;
+    for (size_t i = pos; i < pos + len; ++i) {
+      const unsigned digit = static_cast<unsigned char>(p[i]) - unsigned{'0'};
+      digits &= digit <= 9;
+      v = v * 10 + static_cast<int>(digit);
+    }
+    return v;
+  };
+  const int y = num(0, 4), mo = num(5, 2), d = num(8, 2);
+  const int hh = num(11, 2), mi = num(14, 2), ss = num(17, 2);
+  const int frac = s.size() == 24 ? num(20, 3) : 0;
+  if (!digits || mo < 1 || mo > 12 || d < 1 || d > DaysInMonth(y, mo) || hh > 23 || mi > 59 ||
+      ss > 60) {
+    return std::nullopt;
+  }
+  return DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400000 +
+         (hh * 3600LL + mi * 60LL + ss) * 1000 + frac;
+}
+
 }  // namespace
 
-std::string FormatIso8601(int64_t epoch_ms) {
+void AppendIso8601(int64_t epoch_ms, std::string* out) {
   int64_t days = epoch_ms >= 0 ? epoch_ms / 86400000 : -((-epoch_ms + 86399999) / 86400000);
   int64_t ms_of_day = epoch_ms - days * 86400000;
   int64_t y;
@@ -56,17 +90,53 @@ std::string FormatIso8601(int64_t epoch_ms) {
   int ss = static_cast<int>(ms_of_day / 1000 % 60);
   int ms = static_cast<int>(ms_of_day % 1000);
   char buf[40];
-  if (ms == 0) {
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(y), m,
-                  d, hh, mi, ss);
-  } else {
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                  static_cast<long long>(y), m, d, hh, mi, ss, ms);
+  if (y < 0 || y > 9999) {
+    // Years outside 0000..9999 have no fixed width; they are rare enough for snprintf.
+    int n;
+    if (ms == 0) {
+      n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ",
+                        static_cast<long long>(y), m, d, hh, mi, ss);
+    } else {
+      n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                        static_cast<long long>(y), m, d, hh, mi, ss, ms);
+    }
+    out->append(buf, static_cast<size_t>(n));
+    return;
   }
-  return buf;
+  // The same text as the snprintf above, digit by digit: snprintf's format parsing cost more
+  // than the rest of EncodeSignal put together.
+  const auto put = [&buf](size_t pos, unsigned value, size_t width) {
+    for (size_t i = width; i-- > 0; value /= 10) buf[pos + i] = static_cast<char>('0' + value % 10);
+  };
+  put(0, static_cast<unsigned>(y), 4);
+  buf[4] = '-';
+  put(5, m, 2);
+  buf[7] = '-';
+  put(8, d, 2);
+  buf[10] = 'T';
+  put(11, static_cast<unsigned>(hh), 2);
+  buf[13] = ':';
+  put(14, static_cast<unsigned>(mi), 2);
+  buf[16] = ':';
+  put(17, static_cast<unsigned>(ss), 2);
+  size_t n = 19;
+  if (ms != 0) {
+    buf[n++] = '.';
+    put(n, static_cast<unsigned>(ms), 3);
+    n += 3;
+  }
+  buf[n++] = 'Z';
+  out->append(buf, n);
+}
+
+std::string FormatIso8601(int64_t epoch_ms) {
+  std::string out;
+  AppendIso8601(epoch_ms, &out);
+  return out;
 }
 
 std::optional<int64_t> ParseIso8601(std::string_view s) {
+  if (std::optional<int64_t> ms = ParseCanonicalIso8601(s)) return ms;
   int y, mo, d;
   if (s.size() < 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
   if (!ReadInt(s, 0, 4, &y) || !ReadInt(s, 5, 2, &mo) || !ReadInt(s, 8, 2, &d)) return std::nullopt;
