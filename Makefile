@@ -9,6 +9,7 @@ run: build
 	$(SIGFLOW) run
 
 test: deps
+	$(MAKE) format-check
 	$(MAKE) build
 	$(MAKE) build-asan
 	$(MAKE) test-release
