@@ -5,7 +5,10 @@ JOBS ?= 2
 
 .PHONY: run test deps build build-asan test-release test-asan format format-check clean
 
-run: build
+# `run` builds only the binary (not the tests), so a first `make run` is quick.
+run: deps
+	@cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target sigflow
 	$(SIGFLOW) run
 
 test: deps
