@@ -377,13 +377,21 @@ Signal RandomSignalJson::TypicalSignal() {
                           "ATR breakout above 2.0x", "price crossed 175.50"});
     s.tickers.push_back(std::move(t));
   }
-  switch (Below(3)) {
+  switch (Below(4)) {
     case 0:
       s.metadata_json = "{}";
       break;
     case 1:
       s.metadata_json = R"({"generator":"mock"})";
       break;
+    case 2: {  // computed doubles, as the bar-driven generators write them
+      const auto computed = [this] {
+        return Shortest(static_cast<double>(Below(1000000)) / static_cast<double>(1 + Below(999)));
+      };
+      s.metadata_json = R"({"atr":)" + computed() + R"(,"atr_multiple":2.0,"move_pct":)" +
+                        computed() + R"(,"prev_close":)" + computed() + "}";
+      break;
+    }
     default:
       s.metadata_json = R"({"sma_short":50,"sma_long":200,"current_price":)" +
                         Shortest(static_cast<double>(Below(10000000)) / 100.0) +

@@ -28,7 +28,8 @@ class RandomSignalJson {
   std::string ValidSpelling();
 
   // A Signal like those the product's generators write: ASCII text, 1-3 distinct tickers,
-  // confidence in hundredths, flat metadata as the decoder re-serialises it. Its EncodeSignal form
+  // confidence in hundredths, flat metadata (computed doubles included) as the decoder
+  // re-serialises it. Its EncodeSignal form
   // is the traffic the fast path exists for.
   Signal TypicalSignal();
 

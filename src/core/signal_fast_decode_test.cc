@@ -159,6 +159,11 @@ std::vector<std::string> TrickyNumbers() {
       "1e2", "1E2", "1e+2", "1e-2", "1.5e1", "8.5e1", "850e-1", "9007199254740993e-3", "1e0", "0e0",
       "-0e0", "1e-400", "1e400", "1e", "1e+", "2.2250738585072014e-308", "4.9e-324",
       "1.7976931348623157e308", "1.7976931348623159e308",
+      // Long digit strings: 2^53 + 1 is halfway between two doubles and rounds to even, unless
+      // a digit 800 places further on tips it up (a parser that truncates long inputs errs).
+      "9007199254740993", "9007199254740993.0", "9007199254740993." + std::string(800, '0') + "1",
+      "0." + std::string(800, '9'), "1" + std::string(400, '0') + ".5",
+      "-0." + std::string(400, '0') + "1e400",
       // Not JSON numbers.
       "NaN", "Infinity", "-Infinity", "1_000", "1,5", "١"};
 }
@@ -612,6 +617,73 @@ TEST(SignalFastDecodeTest, AcceptsCanonicalEncodingOfTypicalSignals) {
     s.tickers = {{"AAPL", Bias::kBullish, hundredths / 100.0, "r"}};
     ExpectFastAccepts(EncodeSignal(s));
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Regressions: payloads the fast path declined although they are the traffic it exists for. Each
+// now takes the fast path and still decodes exactly as the full decoder does.
+
+// What `raw` decodes to on the fast path (which must take it, and agree with the full decoder).
+Signal FastDecoded(std::string_view raw) {
+  ExpectFastAccepts(raw);
+  SignalPathChecker checker;
+  checker.Check(raw);
+  return checker.full_signal();
+}
+
+TEST(SignalFastDecodeRegressionTest, FastPathDeclinedSeventeenDigitDoubles) {
+  // Computed doubles written shortest (17 significant digits, a mantissa above 2^53) sent the
+  // bar-driven generators' signals to the full decoder: 81 of 87 volatility_breakout and 6 of 9
+  // golden_cross signals of a replay of data/sp500_2000_2020_daily.csv. Two of them, verbatim:
+  FastDecoded(
+      R"x({"signal_id":"22a1ec45-3461-8972-9b0c-edb0c461faa8","timestamp":"2000-03-16T00:00:00Z",)x"
+      R"x("signal_type":"volatility_breakout","source":"volatility_breakout_generator","tickers":[)x"
+      R"x({"ticker":"SP500","bias":"BULLISH","confidence":0.7,"reasoning":"Close 1458.47 on )x"
+      R"x(2000-03-16 is up 66.33 (4.76%) from 1392.14: 2.20x the 14-bar ATR of 30.22 (threshold )x"
+      R"x(2.0x = 60.43)"}],"metadata":{"atr":30.215602164125954,"atr_multiple":2.0,)x"
+      R"x("atr_period":14,"bar_date":"2000-03-16","current_price":1458.469971,)x"
+      R"x("move":66.32995600000004,"move_atr":2.1952220458724314,"move_pct":4.76460379597666,)x"
+      R"x("prev_close":1392.140015,"threshold":60.43120432825191}})x");
+  FastDecoded(
+      R"x({"signal_id":"1b8e8f4a-767b-8443-ae63-b463ca35bce1","timestamp":"2003-05-14T00:00:00Z",)x"
+      R"x("signal_type":"golden_cross","source":"golden_cross_generator","tickers":[{"ticker":)x"
+      R"x("SP500","bias":"BULLISH","confidence":0.85,"reasoning":"50-day SMA crossed above )x"
+      R"x(200-day SMA"}],"metadata":{"bar_date":"2003-05-14","sma_long_value":882.4941018449999,)x"
+      R"x("sma_short_value":882.60199832}})x");
+  // A computed confidence, and Python's repr of 0.1 + 0.2.
+  Signal s;
+  s.signal_id = "c";
+  s.tickers = {{"AAPL", Bias::kBullish, 0.7 / 3, ""}, {"MSFT", Bias::kBearish, 0.1 + 0.2, ""}};
+  EXPECT_EQ(FastDecoded(EncodeSignal(s)).tickers[1].confidence, 0.1 + 0.2);
+}
+
+TEST(SignalFastDecodeRegressionTest, FastPathDeclinedExponents) {
+  // EncodeSignal writes small and large doubles with an exponent (to_chars' shortest form).
+  Signal s;
+  s.signal_id = "e";
+  s.tickers = {{"AAPL", Bias::kBullish, 0.00001, ""}};
+  s.metadata_json = R"({"tiny":1e-07,"huge":1.2345678901234568e+29,"round":1e+16})";
+  ASSERT_NE(EncodeSignal(s).find("1e-05"), std::string::npos);
+  const Signal decoded = FastDecoded(EncodeSignal(s));
+  EXPECT_EQ(decoded.tickers[0].confidence, 0.00001);
+  EXPECT_EQ(decoded.metadata_json, s.metadata_json);
+  FastDecoded(InTicker(R"("confidence":8.5E1)"));
+}
+
+TEST(SignalFastDecodeRegressionTest, FastPathDeclinedFractionalEpochSeconds) {
+  // What Python's time.time() gives a producer.
+  EXPECT_EQ(FastDecoded(Field("timestamp", "1733875200.123456")).timestamp_ms, 1733875200123);
+  EXPECT_EQ(FastDecoded(Field("timestamp", "1733875200.9996")).timestamp_ms, 1733875201000);
+  EXPECT_EQ(FastDecoded(Field("timestamp", "1.7338752e9")).timestamp_ms, 1733875200000);
+  EXPECT_EQ(FastDecoded(Field("timestamp", "253402300799.9994")).timestamp_ms, kMaxTimestampMs);
+}
+
+TEST(SignalFastDecodeRegressionTest, FastPathDeclinedNineteenDigitIntegers) {
+  // Nanosecond timestamps in metadata have 19 digits; above INT64's maximum simdjson reads UINT64.
+  EXPECT_EQ(FastDecoded(WithMetadata(R"({"ts_ns":1733875200000000000,"u":9999999999999999999,)"
+                                     R"("min":-9223372036854775808})"))
+                .metadata_json,
+            R"({"ts_ns":1733875200000000000,"u":9999999999999999999,"min":-9223372036854775808})");
 }
 
 }  // namespace

@@ -9,8 +9,6 @@
 namespace sigflow::internal {
 namespace {
 
-constexpr std::string_view kFallbackId = SignalPathChecker::kFallbackId;
-
 // Whatever the fast path may read past the NUL sentinel: bytes that would look like a plausible
 // continuation to a parser that ignored the sentinel.
 constexpr char kPaddingJunk[] = "\"}],:1e5 \"AAPL\"";
