@@ -17,8 +17,10 @@
 //    rounded parser returns: for m / 10^k with m <= 2^53 and k <= 18 (nearly every decimal
 //    written by hand) one division of two exact doubles, itself correctly rounded (Clinger's fast
 //    path); for the rest (17 significant digits, as shortest round-trip output often has, and
-//    exponents) std::from_chars, correctly rounded as the standard requires (declining when it
-//    reports a range error, i.e. overflow or underflow);
+//    exponents) std::from_chars, declining when it reports a range error (overflow, underflow).
+//    The standard lets from_chars return either neighbour of an inexact value; libstdc++'s
+//    (fast_float since GCC 12, strtod as its fallback) rounds correctly, and the differential
+//    test (signal_fast_decode_test.cc) holds it against simdjson, halfway cases included;
 //  - nesting at most kMaxFastDepth levels, known keys at most once per object (the full decoder
 //    owns last-wins), no "bias" map;
 //  - only valid signals: any rule broken, and the full decoder reports it in its own words.

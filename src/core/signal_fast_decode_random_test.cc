@@ -7,9 +7,13 @@
 // names the seed and case index that reproduce it.
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
+#include <random>
 #include <string>
 
 #include "core/random_signal_json.h"
@@ -73,6 +77,19 @@ Tally RunCorpus(const char* name, uint64_t fixed_seed, int cases,
   return tally;
 }
 
+// A signal carrying `number` as metadata, as an unknown field and, scaled into range (its digits
+// kept), as a confidence.
+std::string WithNumberEverywhere(const std::string& number) {
+  std::string confidence = number;
+  if (const size_t e = confidence.find('e'); e != std::string::npos) confidence.resize(e);
+  if (confidence[0] == '-') confidence.erase(0, 1);
+  if (const size_t dot = confidence.find('.'); dot != std::string::npos && dot > 2) {
+    confidence = "0." + confidence.substr(0, dot) + confidence.substr(dot + 1);
+  }
+  return R"({"signal_id":"n","timestamp":1733875200,"tickers":[{"ticker":"AAPL","confidence":)" +
+         confidence + R"(}],"x":)" + number + R"(,"metadata":{"n":)" + number + "}}";
+}
+
 TEST(SignalFastDecodeRandomTest, ValidSpellingsAgree) {
   const Tally t = RunCorpus(
       "valid spellings", 20251205, Cases(20000),
@@ -121,6 +138,46 @@ TEST(SignalFastDecodeRandomTest, MutatedCanonicalEncodingsAgree) {
     return gen.Mutate(gen.OneIn(4) ? gen.ValidSpelling() : EncodeSignal(gen.TypicalSignal()));
   });
   EXPECT_GT(t.fast_accepted, t.cases / 50);  // mutations that stay valid reach the comparison
+}
+
+TEST(SignalFastDecodeRandomTest, RandomDoublesAndHalfwayCasesAgree) {
+  // Numbers are where the fast path computes values itself rather than copying bytes: random
+  // doubles in several spellings, and the exact decimal of the midpoint between two neighbouring
+  // doubles (ties to even), with a last digit that tips it either way (printed exactly from a
+  // long double, whose 64-bit mantissa holds the 54-bit midpoint).
+  std::mt19937_64 bits(SeedOr(53));
+  const auto number = [&bits](RandomSignalJson& gen) {
+    double d;
+    do {
+      d = std::bit_cast<double>(bits());
+    } while (!std::isfinite(d));
+    char buf[256];
+    switch (gen.Below(4)) {
+      case 0:
+        std::snprintf(buf, sizeof buf, "%.17g", d);
+        break;
+      case 1:
+        std::snprintf(buf, sizeof buf, "%.25e", d);
+        break;
+      case 2:
+        std::snprintf(buf, sizeof buf, "%.*f", static_cast<int>(gen.Below(20)),
+                      std::ldexp(std::fabs(d) / std::ldexp(1.0, std::ilogb(d)), gen.Below(60)));
+        break;
+      default: {
+        const double x = std::ldexp(1.0 + static_cast<double>(bits() >> 12) * 0x1.0p-52,
+                                    static_cast<int>(gen.Below(60)) - 20);
+        const long double mid = (static_cast<long double>(x) + std::nextafter(x, 2 * x)) / 2;
+        std::snprintf(buf, sizeof buf, "%.100Le", mid);
+        const char* e = std::strchr(buf, 'e');
+        const size_t at = static_cast<size_t>(e - buf) - 1;  // the last mantissa digit, a 0
+        if (gen.OneIn(3)) buf[at] = '1';                     // just above the midpoint
+        break;
+      }
+    }
+    return WithNumberEverywhere(buf);
+  };
+  const Tally t = RunCorpus("random doubles", 53, Cases(8000), number);
+  EXPECT_GT(t.fast_accepted, t.cases / 2);
 }
 
 }  // namespace
