@@ -113,6 +113,7 @@ void AppendInt(Int v, std::string* out) {
 }  // namespace
 
 void internal::AppendInt64(int64_t v, std::string* out) { AppendInt(v, out); }
+void internal::AppendUint64(uint64_t v, std::string* out) { AppendInt(v, out); }
 
 namespace {
 
@@ -185,10 +186,10 @@ void AppendElement(dom::element e, std::string* out) {
       break;
     }
     case dom::element_type::INT64:
-      AppendInt(e.get_int64().value_unsafe(), out);
+      internal::AppendInt64(e.get_int64().value_unsafe(), out);
       break;
     case dom::element_type::UINT64:
-      AppendInt(e.get_uint64().value_unsafe(), out);
+      internal::AppendUint64(e.get_uint64().value_unsafe(), out);
       break;
     case dom::element_type::DOUBLE:
       AppendDouble(e.get_double().value_unsafe(), out);
@@ -294,27 +295,23 @@ bool ReadTimestamp(dom::element e, int64_t* out_ms, DecodeError* error) {
                 "field \"timestamp\" " + Describe(e) + " is " + std::string(why) +
                     "; expected 1970-01-01T00:00:00Z .. 9999-12-31T23:59:59.999Z");
   };
+  constexpr std::string_view kBeyond = "beyond year 9999 (numbers are epoch seconds)";
   int64_t ms = 0;
   switch (e.type()) {
     case dom::element_type::INT64: {
-      int64_t seconds = e.get_int64().value_unsafe();
-      if (seconds < 0) return out_of_range("before 1970");
-      if (seconds > kMaxTimestampMs / 1000) {
-        return out_of_range("beyond year 9999 (numbers are epoch seconds)");
-      }
-      ms = seconds * 1000;
+      const int64_t seconds = e.get_int64().value_unsafe();
+      const std::optional<int64_t> in_range = internal::TimestampMsFromIntegerSeconds(seconds);
+      if (!in_range) return out_of_range(seconds < 0 ? "before 1970" : kBeyond);
+      ms = *in_range;
       break;
     }
     case dom::element_type::UINT64:
-      return out_of_range("beyond year 9999 (numbers are epoch seconds)");
+      return out_of_range(kBeyond);
     case dom::element_type::DOUBLE: {
-      double scaled = e.get_double().value_unsafe() * 1000.0;
-      if (scaled < 0) return out_of_range("before 1970");
-      if (!(scaled <= static_cast<double>(kMaxTimestampMs) + 0.5)) {
-        return out_of_range("beyond year 9999 (numbers are epoch seconds)");
-      }
-      ms = std::llround(scaled);
-      if (ms > kMaxTimestampMs) ms = kMaxTimestampMs;  // ...999.5 rounds up: keep it in range
+      const double seconds = e.get_double().value_unsafe();
+      const std::optional<int64_t> in_range = internal::TimestampMsFromFractionalSeconds(seconds);
+      if (!in_range) return out_of_range(seconds < 0 ? "before 1970" : kBeyond);
+      ms = *in_range;
       break;
     }
     case dom::element_type::STRING: {

@@ -10,6 +10,8 @@
 // Both paths therefore share the field rules below.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -65,6 +67,23 @@ inline std::optional<double> NormalizeConfidence(double v) {
   return v + 0.0;  // -0 -> +0
 }
 
+// A timestamp written as epoch seconds, in milliseconds; nullopt outside [0, kMaxTimestampMs].
+// Integer seconds are simdjson's INT64 values, fractional ones its DOUBLE values (any number with
+// a fraction or an exponent, "1733875200.0" and "1.7e9" included), rounded to the nearest
+// millisecond (halves away from zero), ...999.5 and above kept at the last millisecond.
+inline std::optional<int64_t> TimestampMsFromIntegerSeconds(int64_t seconds) {
+  if (seconds < 0 || seconds > kMaxTimestampMs / 1000) return std::nullopt;
+  return seconds * 1000;
+}
+
+inline std::optional<int64_t> TimestampMsFromFractionalSeconds(double seconds) {
+  const double scaled = seconds * 1000.0;
+  if (!(scaled >= 0.0 && scaled <= static_cast<double>(kMaxTimestampMs) + 0.5)) {
+    return std::nullopt;
+  }
+  return std::min(std::llround(scaled), static_cast<long long>(kMaxTimestampMs));
+}
+
 // ---------------------------------------------------------------------------------------------
 // JSON writing (signal_codec.cc)
 
@@ -75,6 +94,7 @@ void AppendEscapedUtf8(std::string_view s, std::string* out);
 void AppendDouble(double v, std::string* out);
 
 void AppendInt64(int64_t v, std::string* out);
+void AppendUint64(uint64_t v, std::string* out);
 
 // ---------------------------------------------------------------------------------------------
 // The two decoding paths

@@ -11,12 +11,18 @@
 // those simdjson would produce:
 //  - strings without escapes or control characters (non-ASCII bytes are allowed; the whole
 //    payload is then UTF-8-validated with simdjson's own validator before accepting);
-//  - numbers without an exponent and with at most 18 digits, so integers fit int64 (simdjson's
-//    INT64) and "-0" is declined; a fraction is m / 10^k with m <= 2^53 and k <= 18, where both
-//    operands are exact doubles and the one division is correctly rounded, i.e. exactly the
-//    nearest double that simdjson's correctly rounded parser returns (Clinger's fast path);
+//  - integers of at most 19 digits, typed as simdjson types them (INT64, or UINT64 above INT64's
+//    maximum; below INT64's minimum simdjson rejects them, and so does this), "-0" declined;
+//  - any other JSON number as the double nearest to it, which is what simdjson's correctly
+//    rounded parser returns: for m / 10^k with m <= 2^53 and k <= 18 (nearly every decimal
+//    written by hand) one division of two exact doubles, itself correctly rounded (Clinger's fast
+//    path); for the rest (17 significant digits, as shortest round-trip output often has, and
+//    exponents) std::from_chars, declining when it reports a range error (overflow, underflow).
+//    The standard lets from_chars return either neighbour of an inexact value; libstdc++'s
+//    (fast_float since GCC 12, strtod as its fallback) rounds correctly, and the differential
+//    test (signal_fast_decode_test.cc) holds it against simdjson, halfway cases included;
 //  - nesting at most kMaxFastDepth levels, known keys at most once per object (the full decoder
-//    owns last-wins), no "bias" map, timestamps as ISO-8601 text or integer seconds;
+//    owns last-wins), no "bias" map;
 //  - only valid signals: any rule broken, and the full decoder reports it in its own words.
 //
 // Speed comes from three things. The payload ends with a NUL sentinel and padding, so no read
@@ -29,8 +35,10 @@
 
 #include <array>
 #include <bit>
+#include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,10 +78,12 @@ uint64_t Load8(const char* p) {
 }
 
 // 8..16 bytes of expected text, compared as its first and last eight bytes (they overlap when
-// shorter than 16), in the byte order Load8 reads them.
+// shorter than 16), in the byte order Load8 reads them. A key's expected text is the key, its
+// colon and, for string and array values, the value's opening quote or bracket (`opens_value`).
 struct Expected {
   uint64_t head = 0, tail = 0;
   size_t size = 0;
+  bool opens_value = false;
 };
 
 constexpr uint64_t Pack8(std::string_view s) {
@@ -86,16 +96,29 @@ constexpr uint64_t Pack8(std::string_view s) {
 }
 
 constexpr Expected Expect(std::string_view text) {
-  return {Pack8(text), Pack8(text.substr(text.size() - 8)), text.size()};
+  return {Pack8(text), Pack8(text.substr(text.size() - 8)), text.size(), text.back() != ':'};
 }
 
+// A number as simdjson types it: INT64, UINT64 (non-negative integers above INT64's maximum) or
+// DOUBLE (any number with a fraction or an exponent).
 struct Number {
-  bool integer = false;
-  int64_t i = 0;  // when integer
-  double d = 0;   // otherwise
+  enum Kind { kInt64, kUint64, kDouble } kind = kInt64;
+  int64_t i = 0;   // kInt64
+  uint64_t u = 0;  // kUint64
+  double d = 0;    // kDouble
 
-  double AsDouble() const { return integer ? static_cast<double>(i) : d; }
+  // As the full decoder converts a confidence.
+  double AsDouble() const {
+    return kind == kInt64 ? static_cast<double>(i) : kind == kUint64 ? static_cast<double>(u) : d;
+  }
 };
+
+// [start, end), a JSON number that Clinger's fast path does not cover, as the nearest double; false
+// when that is out of range. Kept out of line: it is rare, and inlined it crowds the hot path.
+[[gnu::cold, gnu::noinline]] bool ParseLongDouble(const char* start, const char* end, double* out) {
+  const std::from_chars_result r = std::from_chars(start, end, *out);
+  return r.ec == std::errc() && r.ptr == end;
+}
 
 // A cursor over the padded payload. Every method returns false to decline: the input is invalid
 // or outside the subset, and the caller gives up on the fast path.
@@ -154,13 +177,15 @@ class Parser {
     return true;
   }
 
+  // A JSON number (the grammar checked here; from_chars alone would take "01", "inf" or "1.").
   bool ParseNumber(Number* out) {
     SkipWhitespace();
+    const char* const start = p_;
     const char* p = p_;
     const bool negative = *p == '-';
     if (negative) ++p;
     if (!IsDigit(*p)) return false;
-    uint64_t mantissa = 0;  // wraps harmlessly on long inputs, which are declined below
+    uint64_t mantissa = 0;  // wraps harmlessly on long inputs, which are not read through it
     int digits = 0;
     if (*p == '0') {
       ++p;  // a leading zero stands alone ("01" fails at the caller's next token)
@@ -175,19 +200,36 @@ class Parser {
       }
       if (fraction_digits == 0) return false;
     }
-    if (digits + fraction_digits > 18) return false;
-    if (*p == 'e' || *p == 'E') return false;
-    p_ = p;
-    if (fraction_digits == 0) {
-      if (negative && mantissa == 0) return false;  // "-0": simdjson's typing is its own business
-      out->integer = true;
-      out->i = negative ? -static_cast<int64_t>(mantissa) : static_cast<int64_t>(mantissa);
-      return true;
+    bool exponent = false;
+    if (*p == 'e' || *p == 'E') {
+      ++p;
+      if (*p == '+' || *p == '-') ++p;
+      if (!IsDigit(*p)) return false;
+      while (IsDigit(*p)) ++p;
+      exponent = true;
     }
-    if (mantissa > uint64_t{1} << 53) return false;
-    const double d = static_cast<double>(mantissa) / kPow10[fraction_digits];
-    out->integer = false;
-    out->d = negative ? -d : d;
+    if (fraction_digits == 0 && !exponent) {
+      // Up to 19 digits the mantissa did not wrap (10^19 < 2^64); 20 may exceed UINT64.
+      constexpr uint64_t kInt64Max = std::numeric_limits<int64_t>::max();
+      if (digits > 19) return false;
+      if (negative && mantissa == 0) return false;  // "-0": simdjson's typing is its own business
+      if (negative && mantissa > kInt64Max + 1) return false;  // below INT64: simdjson rejects it
+      if (!negative && mantissa > kInt64Max) {
+        out->kind = Number::kUint64;
+        out->u = mantissa;
+      } else {
+        out->kind = Number::kInt64;
+        out->i = negative ? static_cast<int64_t>(0 - mantissa) : static_cast<int64_t>(mantissa);
+      }
+    } else if (!exponent && digits + fraction_digits <= 18 && mantissa <= uint64_t{1} << 53) {
+      const double d = static_cast<double>(mantissa) / kPow10[fraction_digits];
+      out->kind = Number::kDouble;
+      out->d = negative ? -d : d;
+    } else {
+      if (!ParseLongDouble(start, p, &out->d)) return false;
+      out->kind = Number::kDouble;
+    }
+    p_ = p;
     return true;
   }
 
@@ -216,10 +258,16 @@ class Parser {
         Number n;
         if (!ParseNumber(&n)) return false;
         if (out != nullptr) {
-          if (n.integer) {
-            AppendInt64(n.i, out);
-          } else {
-            AppendDouble(n.d, out);
+          switch (n.kind) {
+            case Number::kInt64:
+              AppendInt64(n.i, out);
+              break;
+            case Number::kUint64:
+              AppendUint64(n.u, out);
+              break;
+            case Number::kDouble:
+              AppendDouble(n.d, out);
+              break;
           }
         }
         return true;
@@ -313,11 +361,48 @@ class Parser {
   bool non_ascii_ = false;
 };
 
-bool Seen(unsigned* seen, int field) {
-  const bool before = (*seen >> field & 1) != 0;
-  *seen |= 1u << field;
-  return before;
-}
+// Reads the members of one object up to each known key's value, predicting the keys in the order
+// of `predicted` (EncodeSignal's). `Field` is an enum whose values 0..N-1 are the predicted keys,
+// `kUnknown` is its value for any key not known, and `named` maps a key to its Field.
+template <typename Field, Field kUnknown, size_t N>
+class MemberReader {
+ public:
+  enum Next { kDecline, kAbsent, kValue };
+
+  MemberReader(Parser& in, const Expected (&predicted)[N], Field (*named)(std::string_view),
+               int depth)
+      : in_(in), predicted_(predicted), named_(named), depth_(depth) {}
+
+  // Reads the next member's key and colon. kValue: the value of `*field` comes next, its opening
+  // quote or bracket already consumed when `*opened`. kAbsent: the member needs nothing more (an
+  // unknown key, its value validated and skipped; or a null value, which counts as absent).
+  // kDecline: invalid, or a known key seen before (last-wins is the full decoder's).
+  Next Read(Field* field, bool* opened) {
+    *opened = false;
+    if (expected_ < N && in_.ConsumeExpected(predicted_[expected_])) {
+      *field = static_cast<Field>(expected_);
+      *opened = predicted_[expected_].opens_value;
+    } else {
+      std::string_view key;
+      if (!in_.String(&key) || !in_.Consume(':')) return kDecline;
+      *field = named_(key);
+      if (*field == kUnknown) return in_.Value(depth_ + 1, nullptr) ? kAbsent : kDecline;
+    }
+    const unsigned bit = 1u << *field;
+    if ((seen_ & bit) != 0) return kDecline;
+    seen_ |= bit;
+    expected_ = static_cast<size_t>(*field) + 1;
+    return !*opened && in_.ConsumeNull() ? kAbsent : kValue;
+  }
+
+ private:
+  Parser& in_;
+  const Expected (&predicted_)[N];
+  Field (*named_)(std::string_view);
+  int depth_;  // of the object
+  size_t expected_ = 0;
+  unsigned seen_ = 0;
+};
 
 bool HasTicker(const Signal& s, size_t count, std::string_view ticker) {
   for (size_t i = 0; i < count; ++i) {
@@ -344,33 +429,19 @@ TickerField TickerFieldNamed(std::string_view key) {
 // One object of the "tickers" list, into `*t`.
 bool TickerObject(Parser& in, TickerSignal* t) {
   if (!in.Consume('{') || in.Consume('}')) return false;  // {}: no "ticker"
-  unsigned seen = 0;
+  MemberReader<TickerField, kNoTickerField, std::size(kExpectTicker)> members(in, kExpectTicker,
+                                                                              TickerFieldNamed, 2);
   bool has_ticker = false;
   std::optional<Bias> bias, signal;
   std::optional<double> confidence;
   std::string_view reasoning;
-  int expected = kTicker;
   do {
-    // After a predicted key the value's opening quote is consumed too (`opened`).
     TickerField field;
-    bool opened = false;
-    if (expected <= kReasoning && in.ConsumeExpected(kExpectTicker[expected])) {
-      field = static_cast<TickerField>(expected);
-      opened = field != kConfidence;
-    } else {
-      std::string_view key;
-      if (!in.String(&key) || !in.Consume(':')) return false;
-      field = TickerFieldNamed(key);
-      if (field == kNoTickerField) {
-        if (!in.Value(3, nullptr)) return false;
-        continue;
-      }
-    }
-    if (Seen(&seen, field)) return false;  // a repeated key: last-wins is the full decoder's
-    expected = field + 1;
-    if (!opened && in.ConsumeNull()) continue;  // null is absent
+    bool opened;
+    const auto next = members.Read(&field, &opened);
+    if (next == members.kDecline) return false;
+    if (next == members.kAbsent) continue;
     std::string_view s;
-    Number n;
     const bool string_open = field != kConfidence && (opened || in.Consume('"'));
     switch (field) {
       case kTicker:
@@ -384,11 +455,13 @@ bool TickerObject(Parser& in, TickerSignal* t) {
         if (!string_open || !in.StringBody(&s)) return false;
         if (!((field == kBias ? bias : signal) = ParseBiasAscii(s))) return false;
         break;
-      case kConfidence:
+      case kConfidence: {
+        Number n;
         if (!in.ParseNumber(&n) || !(confidence = NormalizeConfidence(n.AsDouble()))) {
           return false;
         }
         break;
+      }
       case kReasoning:
         if (!string_open || !in.StringBody(&reasoning)) return false;
         break;
@@ -400,7 +473,12 @@ bool TickerObject(Parser& in, TickerSignal* t) {
   if (!has_ticker || (bias && signal && *bias != *signal)) return false;
   t->bias = signal ? *signal : bias.value_or(Bias::kUnspecified);
   t->confidence = confidence;
-  t->reasoning.assign(reasoning);
+  // Most entries carry no reasoning, and assign() costs a call into the library even for "".
+  if (reasoning.empty()) {
+    t->reasoning.clear();
+  } else {
+    t->reasoning.assign(reasoning);
+  }
   return true;
 }
 
@@ -426,6 +504,15 @@ bool TickerListBody(Parser& in, Signal* out) {
   if (!in.Consume(']')) return false;
   out->tickers.resize(count);
   return true;
+}
+
+// Epoch seconds, as the full decoder reads them (integers exactly, fractions rounded).
+bool NumericTimestamp(Parser& in, std::optional<int64_t>* ms) {
+  Number n;
+  if (!in.ParseNumber(&n) || n.kind == Number::kUint64) return false;  // UINT64: beyond 9999
+  *ms = n.kind == Number::kInt64 ? TimestampMsFromIntegerSeconds(n.i)
+                                 : TimestampMsFromFractionalSeconds(n.d);
+  return ms->has_value();
 }
 
 // The top-level keys; all but "bias" in EncodeSignal's order, each predicted as EncodeSignal
@@ -462,34 +549,20 @@ bool DecodeCommonSignal(std::string_view padded, Signal* out, std::string_view f
   if (padded.size() > kMaxSignalBytes) return false;
   Parser in(padded);
   if (!in.Consume('{')) return false;
-  unsigned seen = 0;
+  MemberReader<SignalField, kNoSignalField, std::size(kExpectSignal)> members(in, kExpectSignal,
+                                                                              SignalFieldNamed, 0);
   std::optional<std::string_view> signal_id;
   std::optional<int64_t> timestamp_ms;
   std::string_view signal_type, source;
   bool has_tickers = false, has_metadata = false;
   if (!in.Consume('}')) {
-    int expected = kSignalId;
     do {
-      // After a predicted key the value's opening quote or bracket is consumed too (`opened`).
       SignalField field;
-      bool opened = false;
-      if (expected <= kMetadata && in.ConsumeExpected(kExpectSignal[expected])) {
-        field = static_cast<SignalField>(expected);
-        opened = field != kMetadata;
-      } else {
-        std::string_view key;
-        if (!in.String(&key) || !in.Consume(':')) return false;
-        field = SignalFieldNamed(key);
-        if (field == kNoSignalField) {
-          if (!in.Value(1, nullptr)) return false;  // unknown fields are ignored
-          continue;
-        }
-      }
-      if (Seen(&seen, field)) return false;  // a repeated key: last-wins is the full decoder's
-      expected = field + 1;
-      if (!opened && in.ConsumeNull()) continue;  // null is absent
+      bool opened;
+      const auto next = members.Read(&field, &opened);
+      if (next == members.kDecline) return false;
+      if (next == members.kAbsent) continue;
       std::string_view s;
-      Number n;
       // signal_id, signal_type and source are strings, and a timestamp may be one.
       const bool string_open = field <= kSource && (opened || in.Consume('"'));
       switch (field) {
@@ -503,11 +576,8 @@ bool DecodeCommonSignal(std::string_view padded, Signal* out, std::string_view f
                 *timestamp_ms > kMaxTimestampMs) {
               return false;
             }
-          } else {
-            if (!in.ParseNumber(&n) || !n.integer || n.i < 0 || n.i > kMaxTimestampMs / 1000) {
-              return false;  // fractional seconds round in the full decoder
-            }
-            timestamp_ms = n.i * 1000;
+          } else if (!NumericTimestamp(in, &timestamp_ms)) {
+            return false;
           }
           break;
         case kSignalType:
