@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "bus/kafka/kafka_group_offsets.h"
 #include "bus/kafka/mock_cluster.h"
 
 namespace sigflow {
@@ -576,6 +577,70 @@ TEST_F(KafkaBusTest, BrokersDownPublishAndCommitFailFastAndRecover) {
   started = SteadyClock::now();
   m.consumer.reset();
   EXPECT_LT(SteadyClock::now() - started, options.session_timeout + std::chrono::seconds(3));
+}
+
+// The operator's view (`sigflow lag`): asked from outside the group, it shows what the group
+// committed and how far that is behind each partition's end, and asking never rebalances the
+// group.
+TEST_F(KafkaBusTest, DescribeGroupShowsCommittedEndAndLagWithoutJoiningIt) {
+  CreateTopic("described", 3);
+  const KafkaOptions options = Options("described");
+  auto producer = Producer(options);
+  Member m{Consumer(options, "g-described")};
+  ASSERT_TRUE(producer && m.consumer);
+
+  // Before anything is committed: nothing to show but the ends.
+  std::vector<OutgoingRecord> batch;
+  const char* keys[] = {"AAPL", "MSFT", "NVDA", "JPM", "AMD", "INTC"};
+  for (const char* key : keys) batch.push_back(OutgoingRecord{key, key});
+  ASSERT_TRUE(producer->PublishBatch(batch).ok());
+  auto fresh = DescribeKafkaGroup(options, "g-described", OffsetReset::kEarliest);
+  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  ASSERT_EQ(fresh->partitions.size(), 3u);
+  int64_t ends = 0;
+  for (int i = 0; i < 3; ++i) {
+    const auto& p = fresh->partitions[static_cast<size_t>(i)];
+    EXPECT_EQ(p.partition, i);
+    EXPECT_EQ(p.committed, -1);
+    EXPECT_EQ(p.low, 0);
+    EXPECT_EQ(p.lag, p.high - p.low);
+    ends += p.high;
+  }
+  EXPECT_EQ(ends, 6);
+  EXPECT_EQ(fresh->total_lag, 6);
+  EXPECT_EQ(DescribeKafkaGroup(options, "g-described", OffsetReset::kLatest)->total_lag, 0);
+
+  // Consumed and committed: committed == end, no lag. Three more published: lag 3.
+  ASSERT_TRUE(PollUntil({&m}, [&] { return m.seen.size() == 6; }));
+  const uint64_t rebalances = m.consumer->probe().rebalances_total.load();
+  auto caught_up = DescribeKafkaGroup(options, "g-described", OffsetReset::kEarliest);
+  ASSERT_TRUE(caught_up.ok()) << caught_up.status().ToString();
+  EXPECT_EQ(caught_up->total_lag, 0);
+  for (const auto& p : caught_up->partitions) EXPECT_EQ(p.committed, p.high) << p.partition;
+  batch.resize(3);
+  ASSERT_TRUE(producer->PublishBatch(batch).ok());
+  auto behind = DescribeKafkaGroup(options, "g-described", OffsetReset::kEarliest);
+  ASSERT_TRUE(behind.ok()) << behind.status().ToString();
+  EXPECT_EQ(behind->total_lag, 3);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(behind->partitions[i].committed, caught_up->partitions[i].committed);
+  }
+  // The member kept its partitions throughout and still reads on.
+  ASSERT_TRUE(PollUntil({&m}, [&] { return m.seen.size() == 9; }));
+  EXPECT_EQ(m.consumer->probe().rebalances_total.load(), rebalances);
+  EXPECT_EQ(DescribeKafkaGroup(options, "g-described", OffsetReset::kEarliest)->total_lag, 0);
+
+  // What cannot be answered says so, within the timeout. (An unknown topic is `not_found` on a
+  // real cluster; the mock creates any topic it is asked about.)
+  EXPECT_EQ(DescribeKafkaGroup(options, "", OffsetReset::kEarliest).status().code(),
+            "invalid_argument");
+  KafkaOptions nowhere = options;
+  nowhere.bootstrap_servers = "127.0.0.1:1";
+  const auto started = SteadyClock::now();
+  EXPECT_EQ(
+      DescribeKafkaGroup(nowhere, "g", OffsetReset::kEarliest, milliseconds(500)).status().code(),
+      "unavailable");
+  EXPECT_LT(SteadyClock::now() - started, std::chrono::seconds(3));
 }
 
 }  // namespace
