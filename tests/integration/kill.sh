@@ -20,7 +20,8 @@
 #   INTEG_KILL_DISPATCHER_AT  fraction of the signals published when the dispatcher is killed
 #                             (0.3); "off" keeps every dispatcher alive
 #   INTEG_KILL_WORKER_AT      the same for the worker (0.5); "off" keeps both workers
-#   INTEG_KILL_DISPATCHER     which one: dispatch-1..3 (dispatch-2)
+#   INTEG_KILL_DISPATCHER     which one: dispatch-1..3, or auto (the default): the owner of the
+#                             partition with the most signals, whose stream lasts longest
 #   INTEG_KILL_WORKER         which one: work-1..2 (work-1)
 #   INTEG_CATCH_TRIES         freezes per victim before giving up (100)
 #   INTEG_RESTART_KILLED=1    start a new process in each killed one's place
@@ -31,7 +32,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 KILL_DISPATCHER_AT=${INTEG_KILL_DISPATCHER_AT:-0.3}
 KILL_WORKER_AT=${INTEG_KILL_WORKER_AT:-0.5}
-VICTIM_DISPATCHER=${INTEG_KILL_DISPATCHER:-dispatch-2}
+VICTIM_DISPATCHER=${INTEG_KILL_DISPATCHER:-auto}
 VICTIM_WORKER=${INTEG_KILL_WORKER:-work-1}
 CATCH_TRIES=${INTEG_CATCH_TRIES:-100}
 [[ $LOG_LEVEL == INFO || $LOG_LEVEL == DEBUG ]] || fail "kill.sh needs INTEG_LOG_LEVEL INFO or DEBUG"
@@ -102,6 +103,8 @@ catch_dispatcher() {
       return 0
     fi
     kill -CONT "$pid"
+    log "  try $try: $name [$parts] frozen with $beyond recorded past its commit, $in_flight in" \
+      "flight: thawed"
     nap
   done
   fail "$name was never caught holding processed-but-uncommitted and in-flight signals in" \
@@ -109,18 +112,32 @@ catch_dispatcher() {
 }
 
 # catch_worker NAME: SIGKILLs NAME at a moment it holds RUNNING executions; remembers them in
-# integ.running_at_kill (with the dead worker's lease ids in integ.dead_worker_ids).
+# integ.running_at_kill (with the dead worker's lease ids in integ.dead_worker_ids). It watches
+# the store without freezing the worker (a frozen worker claims nothing) and freezes it only
+# once it holds some.
 catch_worker() {
-  local name=$1 pid=${ROLE_PID[$1]} try ids held
+  local name=$1 pid=${ROLE_PID[$1]} try=0 ids held started=$SECONDS
   ids=$(role_worker_ids "$name")
   [[ -n $ids ]] || fail "no worker_pool_started event in $name's log"
   local ids_sql="ARRAY['${ids// /\',\'}']"
-  for ((try = 1; try <= CATCH_TRIES; try++)); do
+  local held_sql="SELECT count(*) FROM executions WHERE status = 'RUNNING'
+                    AND lease_owner = ANY ($ids_sql)"
+  while ((try < CATCH_TRIES)); do
     check_roles_alive
+    if (($(q "$held_sql") == 0)); then
+      if ! publisher_running && [[ $(q "SELECT (SELECT count(*) FROM signals) = $N_SIGNALS
+            AND NOT EXISTS (SELECT 1 FROM executions WHERE status IN ('PENDING', 'RUNNING'))") == t ]]; then
+        fail "the run was over before $name was caught holding a RUNNING execution:" \
+          "choose an earlier INTEG_KILL_WORKER_AT"
+      fi
+      ((SECONDS - started < 180)) || fail "$name held no RUNNING execution for 180 s"
+      sleep 0.01
+      continue
+    fi
+    try=$((try + 1))
     kill -STOP "$pid"
     sleep 0.2
-    held=$(q "SELECT count(*) FROM executions WHERE status = 'RUNNING'
-                AND lease_owner = ANY ($ids_sql)")
+    held=$(q "$held_sql")
     if ((held > 0)); then
       kill_role "$name"
       q "CREATE TABLE integ.dead_worker_ids AS SELECT unnest($ids_sql) AS lease_owner;
@@ -132,9 +149,8 @@ catch_worker() {
       return 0
     fi
     kill -CONT "$pid"
-    nap
   done
-  fail "$name was never caught holding a RUNNING execution in $CATCH_TRIES tries"
+  fail "$name was never caught holding a RUNNING execution in $CATCH_TRIES freezes"
 }
 
 restart_if_asked() {
@@ -144,6 +160,15 @@ restart_if_asked() {
 
 start_everything 55451
 wait_assigned dispatch-1 dispatch-2 dispatch-3
+if [[ $VICTIM_DISPATCHER == auto ]]; then
+  busiest=$(sed -n 's/^partition_\([0-9]*\)_signals=\([0-9]*\)$/\2 \1/p' "$DATA/summary.txt" \
+    | sort -rn | head -n 1 | cut -d' ' -f2)
+  for name in dispatch-1 dispatch-2 dispatch-3; do
+    [[ " $(role_partitions "$name") " == *" $busiest "* ]] && VICTIM_DISPATCHER=$name
+  done
+  [[ $VICTIM_DISPATCHER != auto ]] || fail "no dispatcher owns partition $busiest"
+  log "dispatcher to kill: $VICTIM_DISPATCHER (owner of partition $busiest, the busiest)"
+fi
 [[ -n ${ROLE_PID[$VICTIM_DISPATCHER]:-} ]] || fail "INTEG_KILL_DISPATCHER: no role $VICTIM_DISPATCHER"
 [[ -n ${ROLE_PID[$VICTIM_WORKER]:-} ]] || fail "INTEG_KILL_WORKER: no role $VICTIM_WORKER"
 

@@ -171,6 +171,8 @@ start_watchdog() {
       fi
       "$root/scripts/kafka-mock.sh" stop "$work/kafka"
       "$root/scripts/pg-test.sh" stop "$work/pg"
+      echo "the test script died without cleaning up (timed out?); the watchdog stopped" \
+        "its processes, the Kafka mock and PostgreSQL; logs are in $work/logs" >"$work/WATCHDOG"
     ' integ-watchdog "$$" "$WORK" "$ROOT" </dev/null >/dev/null 2>&1 &
   )
 }
@@ -359,7 +361,8 @@ PUBLISH_PID=""
 
 # publish_range FROM TO: publishes lines FROM..TO (1-based, inclusive) of signals.jsonl through
 # `sigflow publish -`, INTEG_CHUNK lines per call, appending each signal_id to published.ids as
-# soon as Kafka acknowledged it (line-buffered), so that published_count is exact at any moment.
+# soon as Kafka acknowledged it (sigflow publish flushes each), so that published_count is exact
+# at any moment.
 # Returns non-zero, after saying why, when a call fails or prints fewer ids than it was given.
 publish_range() {
   local from=$1 to=$2 chunk=${INTEG_CHUNK:-2000} start end n rc before
@@ -370,7 +373,7 @@ publish_range() {
     before=$(published_count)
     sed -n "${start},${end}p" "$DATA/signals.jsonl" >"$DATA/chunk.jsonl"
     rc=0
-    SIGFLOW_KAFKA_PROPERTIES=$PUBLISH_KAFKA_PROPERTIES timeout 120 stdbuf -oL "$SIGFLOW" publish - \
+    SIGFLOW_KAFKA_PROPERTIES=$PUBLISH_KAFKA_PROPERTIES timeout 120 "$SIGFLOW" publish - \
       <"$DATA/chunk.jsonl" >>"$DATA/published.ids" 2>>"$LOGS/publish.err" || rc=$?
     if ((rc != 0)); then
       echo "sigflow publish - (lines $start..$end) exited $rc: $(tail -n 5 "$LOGS/publish.err")" >&2
@@ -441,32 +444,28 @@ wait_publisher() {
 
 # kafka_offsets: one line per partition, "partition committed high" (committed -1: none yet), as
 # the cluster reports them for the dispatchers' group; fails when Kafka does not answer.
+# (Plain text and awk rather than --json and python: this runs in tight loops on a busy machine.)
 kafka_offsets() {
-  "$SIGFLOW" lag --json 2>>"$LOGS/lag.err" | python3 -c '
-import json, sys
-for p in json.load(sys.stdin)["partitions"]:
-    print(p["partition"], p["committed"], p["high"])'
+  local table
+  table=$("$SIGFLOW" lag 2>>"$LOGS/lag.err") || return 1
+  awk '$1 ~ /^[0-9]+$/ { print $1, ($2 == "-" ? -1 : $2), $3 }' <<<"$table"
 }
 
 # role_partitions NAME: the partitions NAME owns according to its own log (the last
 # kafka_partitions_assigned / _revoked events; needs LOG_LEVEL=INFO), space-separated.
 role_partitions() {
-  python3 - "$LOGS/$1.log" <<'PY'
-import json, sys
-owned = set()
-for line in open(sys.argv[1], errors="replace"):
-    if '"kafka_partitions_' not in line:
-        continue
-    try:
-        e = json.loads(line)
-    except ValueError:
-        continue
-    if e.get("event") == "kafka_partitions_assigned":
-        owned |= set(e["partitions"])
-    elif e.get("event") == "kafka_partitions_revoked":
-        owned -= set(e["partitions"])
-print(" ".join(str(p) for p in sorted(owned)))
-PY
+  grep -o '"event":"kafka_partitions_[a-z]*".*"partitions":\[[0-9,]*\]' "$LOGS/$1.log" \
+    | awk '{
+        split($0, a, "\"partitions\":\\["); sub(/\].*/, "", a[2]); n = split(a[2], p, ",")
+        for (i = 1; i <= n; i++) { if ($0 ~ /_assigned"/) owned[p[i]] = 1; else delete owned[p[i]] }
+      }
+      END { out = ""; for (k in owned) out = out (out == "" ? "" : " ") k; print out }'
+}
+
+# role_worker_ids NAME: the lease owner ids of worker process NAME (its worker_pool_started log
+# event; needs LOG_LEVEL=INFO), space-separated.
+role_worker_ids() {
+  grep -m 1 -o '"worker_ids":\[[^]]*\]' "$LOGS/$1.log" | sed 's/.*\[//; s/\]//; s/"//g; s/,/ /g'
 }
 
 # wait_assigned NAME...: waits (up to 60 s) until every dispatcher NAME owns a partition, i.e.
@@ -488,17 +487,6 @@ wait_assigned() {
   done
 }
 
-# role_worker_ids NAME: the lease owner ids of worker process NAME (its worker_pool_started log
-# event; needs LOG_LEVEL=INFO), space-separated.
-role_worker_ids() {
-  python3 - "$LOGS/$1.log" <<'PY'
-import json, sys
-for line in open(sys.argv[1], errors="replace"):
-    if '"worker_pool_started"' in line:
-        print(" ".join(json.loads(line)["worker_ids"]))
-        break
-PY
-}
 
 # --- waiting --------------------------------------------------------------------------------
 
