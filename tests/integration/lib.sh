@@ -3,6 +3,7 @@
 # known expected match set, and the checks run against the database afterwards.
 #
 # Each script is run as:   bash SCRIPT path/to/sigflow path/to/sigflow-kafka-mock
+# It needs psql and initdb (Debian's postgresql), python3 and ps (procps).
 #
 # Cleanup is guaranteed three ways: an EXIT trap (normal exit, failure, Ctrl-C, SIGTERM) stops
 # every sigflow process the script started, the Kafka mock and PostgreSQL; a detached watchdog
@@ -10,11 +11,14 @@
 # 127.0.0.1 only.
 #
 # Knobs (environment):
-#   INTEG_SIGNALS, INTEG_PIPELINES, INTEG_TICKERS, INTEG_SEED   the workload (defaults per script)
+#   INTEG_SIGNALS, INTEG_PIPELINES, INTEG_TICKERS, INTEG_SEED   the workload (20000, 200, 100, 1)
 #   INTEG_CHUNK             signals per `sigflow publish -` call (2000)
-#   INTEG_PG_PORT           PostgreSQL port (default per script, 55450+)
+#   INTEG_PG_PORT           PostgreSQL port (default per script: 55450, 55451, 55452)
 #   INTEG_DRAIN_TIMEOUT     seconds to wait for everything to be recorded and run (180)
-#   INTEG_KEEP=1            keep the work directory (logs, database dump) even on success
+#   INTEG_LOG_LEVEL         the processes' LOG_LEVEL (WARNING; INFO for kill.sh and pg_outage.sh,
+#                           which read partition assignments and lease ids from the logs)
+#   INTEG_KEEP=1            keep the work directory (logs, data) even on success; on failure it
+#                           is always kept, with the tables as CSV in db/
 #   SIGFLOW_KAFKA_PROPERTIES for the publisher (default max.in.flight.requests.per.connection=1,
 #                           which the mock cluster needs for speed)
 # Settings read by sigflow itself (BATCH_SIZE, BATCH_TIMEOUT_SECONDS, SIGFLOW_WORKERS, ...) pass
@@ -60,7 +64,7 @@ PG_DB=sigflow_test
 STORE_URL=""
 
 log() { printf '[%6.1fs] %s\n' "$(elapsed)" "$*"; }
-elapsed() { echo "$(date +%s.%N) - $T0" | bc; }
+elapsed() { awk -v now="$(date +%s.%N)" -v t0="$T0" 'BEGIN { print now - t0 }'; }
 fail() {
   echo "FAIL ($TEST_NAME): $*" >&2
   exit 1
