@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  g++ cmake ninja-build pkg-config make python3 clang-format
+  g++ cmake ninja-build pkg-config make python3 procps clang-format
   libsqlite3-dev libsimdjson-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev
   libpq-dev postgresql librdkafka-dev

@@ -93,4 +93,14 @@ Result<std::unique_ptr<BusConsumer>> OpenConsumer(const Settings& settings) {
   return consumer;
 }
 
+Result<KafkaGroupOffsets> DescribeDispatcherGroup(const Settings& settings) {
+  if (settings.bus != BusKind::kKafka) {
+    return Status::InvalidArgument(
+        "consumer lag is shown for the Kafka bus only (set KAFKA_BOOTSTRAP_SERVERS); for the "
+        "embedded bus it is not built yet");
+  }
+  return DescribeKafkaGroup(KafkaFromSettings(settings), settings.consumer_group,
+                            settings.offset_reset);
+}
+
 }  // namespace sigflow

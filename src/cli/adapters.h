@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "bus/bus.h"
+#include "bus/kafka/kafka_group_offsets.h"
 #include "cli/settings.h"
 #include "core/status.h"
 #include "store/store.h"
@@ -20,6 +21,11 @@ namespace sigflow {
 Result<std::unique_ptr<Store>> OpenStore(const Settings& settings);
 Result<std::unique_ptr<BusProducer>> OpenProducer(const Settings& settings);
 Result<std::unique_ptr<BusConsumer>> OpenConsumer(const Settings& settings);
+
+// Where the dispatchers' consumer group (KAFKA_CONSUMER_GROUP) stands on the signal topic, per
+// partition, asked without joining the group (`sigflow lag`). Kafka bus only: on the embedded
+// bus `invalid_argument` (not built there yet); otherwise DescribeKafkaGroup's errors.
+Result<KafkaGroupOffsets> DescribeDispatcherGroup(const Settings& settings);
 
 // True when the store setting names PostgreSQL rather than a SQLite file.
 bool IsPostgresStore(const std::string& store);

@@ -1,6 +1,7 @@
 // `sigflow publish`: publishes signals, one JSON object per line, like the seeds' console
 // producer. Each line is validated first; a rejected line is reported with its reason code and
-// the command exits non-zero, while the valid lines are still published.
+// the command exits non-zero, while the valid lines are still published. Each signal_id is
+// printed (and flushed) once the bus has acknowledged the signal.
 #include <iostream>
 #include <string>
 
@@ -50,7 +51,9 @@ int RunPublish(const PublishFlags& flags) {
       return;
     }
     ++published;
-    std::cout << signal.signal_id << "\n";
+    // Flushed at once: whoever reads the ids (a pipe, a test following the stream) sees each
+    // signal as soon as Kafka or the log has it, not a buffer later.
+    std::cout << signal.signal_id << std::endl;
   };
   if (!flags.json.empty() && flags.json != "-") {
     publish_line(flags.json);

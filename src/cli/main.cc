@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   sigflow::AddPipelinesCommand(app, &exit_code);
   sigflow::AddExecutionsCommand(app, &exit_code);
   sigflow::AddBenchCommand(app, &exit_code);
+  sigflow::AddLagCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -20,8 +20,9 @@
 // {"nodes": [], "signals": [...]}.
 //
 // A transient store failure (`unavailable`) while loading does not fail the execution: the
-// outcome is kAbandoned and nothing is recorded, so its lease runs out and the reaper queues it
-// again (bounded by max_attempts). The same holds when `keep_going` (checked before every node)
+// outcome is kAbandoned and nothing is recorded: the caller may run it again (the worker pool
+// does, while its lease holds), or let its lease run out so that the reaper queues it again
+// (bounded by max_attempts). The same holds when `keep_going` (checked before every node)
 // says the lease was lost.
 //
 // Thread-safe: one runner may serve every worker thread. `store` and `registry` must outlive it.

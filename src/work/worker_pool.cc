@@ -11,8 +11,9 @@ namespace {
 
 using Ms = std::chrono::milliseconds;
 
-constexpr int kRecordTries = 3;
-constexpr Ms kRecordBackoff{25};
+constexpr Ms kRetryBackoffMin{25};
+constexpr Ms kRetryBackoffMax{1'000};
+constexpr Ms kRetrySleepSlice{20};  // how soon a sleeping retry notices Stop()
 
 std::chrono::milliseconds RenewInterval(const WorkerOptions& options) {
   return options.renew_interval.count() > 0 ? options.renew_interval
@@ -75,6 +76,7 @@ Status WorkerPool::Start() {
 void WorkerPool::Stop() {
   std::lock_guard lifecycle(lifecycle_mu_);
   if (state_ != State::kRunning) return;
+  stop_requested_.store(true);
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
@@ -95,7 +97,8 @@ void WorkerPool::Stop() {
                                     {"reaped", probe_.reaped.load()},
                                     {"reaped_failed", probe_.reaped_failed.load()},
                                     {"lease_conflicts", probe_.lease_conflicts.load()},
-                                    {"store_errors", probe_.store_errors.load()}});
+                                    {"store_errors", probe_.store_errors.load()},
+                                    {"store_retries", probe_.store_retries.load()}});
 }
 
 void WorkerPool::Notify() {
@@ -130,6 +133,7 @@ void WorkerPool::WorkerLoop(size_t index) {
 }
 
 bool WorkerPool::ClaimBatch(const std::string& worker_id) {
+  const auto lease_until = std::chrono::steady_clock::now() + options_.lease;
   auto claimed = store_->ClaimExecutions(worker_id, options_.claim_batch, options_.lease);
   if (!claimed.ok()) {
     probe_.store_errors.fetch_add(1, std::memory_order_relaxed);
@@ -145,6 +149,7 @@ bool WorkerPool::ClaimBatch(const std::string& worker_id) {
       auto claim = std::make_shared<Claim>();
       claim->execution = std::move(execution);
       claim->owner = worker_id;
+      claim->lease_until.store(lease_until);
       held_[claim->execution.id] = claim;
       ready_.push_back(std::move(claim));
     }
@@ -163,13 +168,7 @@ void WorkerPool::Execute(Claim& claim) {
                                      {"attempt", execution.attempts},
                                      {"signal_ids", execution.signal_ids}});
   }
-  RunOutcome outcome;
-  if (claim.lease_lost.load()) {
-    outcome.kind = RunOutcome::Kind::kAbandoned;
-    outcome.error = "lease lost before the run started";
-  } else {
-    outcome = runner_.Run(execution, [&claim] { return !claim.lease_lost.load(); });
-  }
+  const RunOutcome outcome = RunWithRetry(claim);
   Status recorded = RecordWithRetry(claim, outcome);
   {
     std::lock_guard lock(mu_);
@@ -227,17 +226,59 @@ void WorkerPool::Execute(Claim& claim) {
   }
 }
 
+RunOutcome WorkerPool::RunWithRetry(Claim& claim) {
+  Ms backoff = kRetryBackoffMin;
+  for (;;) {
+    RunOutcome outcome;
+    if (claim.lease_lost.load()) {
+      outcome.kind = RunOutcome::Kind::kAbandoned;
+      outcome.error = "lease lost before the run started";
+      return outcome;
+    }
+    outcome = runner_.Run(claim.execution, [&claim] { return !claim.lease_lost.load(); });
+    // Abandoned with the lease still ours: the store was unavailable while loading (the runner
+    // writes nothing, so running again is harmless).
+    if (outcome.kind != RunOutcome::Kind::kAbandoned || claim.lease_lost.load() ||
+        !PauseBeforeRetry(claim, &backoff)) {
+      return outcome;
+    }
+  }
+}
+
 Status WorkerPool::RecordWithRetry(Claim& claim, const RunOutcome& outcome) {
   if (outcome.kind == RunOutcome::Kind::kAbandoned) return Status::Ok();
-  std::lock_guard record(claim.record_mu);
-  Status status;
-  for (int attempt = 1; attempt <= kRecordTries; ++attempt) {
-    status = runner_.Record(claim.execution, claim.owner, outcome);
-    if (status.code() != "unavailable") break;
-    if (attempt < kRecordTries) std::this_thread::sleep_for(kRecordBackoff * attempt);
+  Ms backoff = kRetryBackoffMin;
+  for (;;) {
+    {
+      // Not held across the pause: the maintenance thread renews this lease meanwhile.
+      std::lock_guard record(claim.record_mu);
+      Status status = runner_.Record(claim.execution, claim.owner, outcome);
+      if (status.code() != "unavailable" || claim.lease_lost.load() || stop_requested_.load()) {
+        claim.recorded = true;
+        return status;
+      }
+    }
+    if (!PauseBeforeRetry(claim, &backoff)) {
+      // One last try after the pause was refused would only race the reaper.
+      std::lock_guard record(claim.record_mu);
+      claim.recorded = true;
+      return Status::Unavailable("store unavailable until the lease ran short");
+    }
   }
-  claim.recorded = true;
-  return status;
+}
+
+bool WorkerPool::PauseBeforeRetry(const Claim& claim, Ms* backoff) {
+  using Clock = std::chrono::steady_clock;
+  const auto wake = Clock::now() + *backoff;
+  if (stop_requested_.load() || wake + options_.lease / 10 >= claim.lease_until.load()) {
+    return false;
+  }
+  probe_.store_retries.fetch_add(1, std::memory_order_relaxed);
+  while (!stop_requested_.load() && Clock::now() < wake) {
+    std::this_thread::sleep_for(std::min<Clock::duration>(kRetrySleepSlice, wake - Clock::now()));
+  }
+  *backoff = std::min(*backoff * 2, kRetryBackoffMax);
+  return !stop_requested_.load();
 }
 
 void WorkerPool::MaintenanceLoop() {
@@ -277,8 +318,10 @@ void WorkerPool::RenewLeases() {
   for (const auto& claim : held) {
     std::lock_guard record(claim->record_mu);
     if (claim->recorded || claim->lease_lost.load()) continue;
+    const auto lease_until = std::chrono::steady_clock::now() + options_.lease;
     Status s = store_->RenewLease(claim->execution.id, claim->owner, options_.lease);
     if (s.ok()) {
+      claim->lease_until.store(lease_until);
       probe_.lease_renewals.fetch_add(1, std::memory_order_relaxed);
     } else if (s.code() == "conflict") {
       claim->lease_lost.store(true);

@@ -14,6 +14,11 @@
 //    dropped. Every `reap_interval` it calls Store::ReapExpiredLeases(max_attempts), which
 //    returns to PENDING (or FAILs, once attempts are exhausted) the executions of any worker, in
 //    any process, that stopped renewing — and wakes the workers when it requeued some.
+// A store outage while an execution is loaded or its outcome written (`unavailable`) is ridden
+// out in place: the worker retries with backoff (25 ms doubling to 1 s) while its lease is
+// safely valid — as of its last successful claim or renewal, with a tenth of the lease to spare
+// — and the pool is not stopping, so the execution completes as soon as the store is back,
+// instead of waiting for its lease to expire. Only past that is it abandoned to the reaper.
 // Delivery is at-least-once: an execution whose worker dies, or whose completion cannot be
 // written, is run again after its lease expires (up to max_attempts claims in all).
 //
@@ -76,7 +81,8 @@ struct WorkerProbe {
   std::atomic<uint64_t> reaped_failed{0};    // expired leases FAILed by it (attempts exhausted)
   std::atomic<uint64_t> lease_conflicts{0};  // results dropped because the lease was lost
   std::atomic<uint64_t> lease_renewals{0};
-  std::atomic<uint64_t> store_errors{0};  // store calls that failed (claim, renew, reap, record)
+  std::atomic<uint64_t> store_errors{0};   // store calls that failed (claim, renew, reap, record)
+  std::atomic<uint64_t> store_retries{0};  // loads/records retried in place after `unavailable`
 };
 
 class WorkerPool {
@@ -109,6 +115,9 @@ class WorkerPool {
     Execution execution;
     std::string owner;  // the worker id that claimed it (the lease owner)
     std::atomic<bool> lease_lost{false};
+    // Until when (steady clock) the lease is surely ours: the last successful claim or renewal
+    // call's start plus the lease.
+    std::atomic<std::chrono::steady_clock::time_point> lease_until{};
     std::mutex record_mu;   // orders renewals against the final record
     bool recorded = false;  // guarded by record_mu
   };
@@ -116,7 +125,11 @@ class WorkerPool {
   void WorkerLoop(size_t index);
   bool ClaimBatch(const std::string& worker_id);
   void Execute(Claim& claim);
+  RunOutcome RunWithRetry(Claim& claim);
   Status RecordWithRetry(Claim& claim, const RunOutcome& outcome);
+  // After an `unavailable`: sleeps `*backoff` (doubling it) and returns true when a retry may
+  // follow — the lease stays safely valid past the pause and the pool is not stopping.
+  bool PauseBeforeRetry(const Claim& claim, std::chrono::milliseconds* backoff);
   void MaintenanceLoop();
   void RenewLeases();
   void Reap();
@@ -141,6 +154,7 @@ class WorkerPool {
   uint64_t notify_seq_ = 0;                         // guarded by mu_
   bool stopping_ = false;                           // guarded by mu_
   bool maintenance_stopping_ = false;               // guarded by mu_
+  std::atomic<bool> stop_requested_{false};         // Stop() began: retries give up
 };
 
 }  // namespace sigflow

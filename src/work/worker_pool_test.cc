@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "core/signal_codec.h"
+#include "store/forwarding_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace sigflow {
@@ -76,6 +77,67 @@ class SleepAgent final : public Agent {
   }
 };
 
+// A store that goes down (every call `unavailable`) for a while on cue: at once with
+// GoDown(), or just after the first claim that returns an execution with DownAfterClaim().
+class OutageStore final : public ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  using SteadyClock = std::chrono::steady_clock;
+
+  void GoDown(std::chrono::milliseconds for_how_long) {
+    down_until_.store(SteadyClock::now() + for_how_long);
+  }
+  void DownAfterClaim(std::chrono::milliseconds for_how_long) { after_claim_ = for_how_long; }
+  uint64_t refused() const { return refused_.load(); }
+
+  Result<Pipeline> GetPipeline(std::string_view id) override {
+    if (Down()) return Refuse();
+    return ForwardingStore::GetPipeline(id);
+  }
+  Result<std::vector<StoredSignal>> LoadSignals(const std::vector<std::string>& ids) override {
+    if (Down()) return Refuse();
+    return ForwardingStore::LoadSignals(ids);
+  }
+  Result<std::vector<Execution>> ClaimExecutions(std::string_view worker, int max,
+                                                 std::chrono::milliseconds lease) override {
+    if (Down()) return Refuse();
+    auto claimed = ForwardingStore::ClaimExecutions(worker, max, lease);
+    if (claimed.ok() && !claimed->empty() && after_claim_.count() > 0) {
+      GoDown(after_claim_);
+      after_claim_ = {};
+    }
+    return claimed;
+  }
+  Status RenewLease(int64_t id, std::string_view worker, std::chrono::milliseconds lease) override {
+    if (Down()) return Refuse();
+    return ForwardingStore::RenewLease(id, worker, lease);
+  }
+  Status CompleteExecution(int64_t id, std::string_view worker,
+                           std::string_view result_json) override {
+    if (Down()) return Refuse();
+    return ForwardingStore::CompleteExecution(id, worker, result_json);
+  }
+  Status FailExecution(int64_t id, std::string_view worker, std::string_view error) override {
+    if (Down()) return Refuse();
+    return ForwardingStore::FailExecution(id, worker, error);
+  }
+  Result<ReapResult> ReapExpiredLeases(int max_attempts) override {
+    if (Down()) return Refuse();
+    return ForwardingStore::ReapExpiredLeases(max_attempts);
+  }
+
+ private:
+  bool Down() const { return SteadyClock::now() < down_until_.load(); }
+  Status Refuse() {
+    refused_.fetch_add(1);
+    return Status::Unavailable("test outage");
+  }
+
+  std::atomic<SteadyClock::time_point> down_until_{};
+  std::chrono::milliseconds after_claim_{0};  // claiming threads only; set before the pool starts
+  std::atomic<uint64_t> refused_{0};
+};
+
 // Polls `done` every millisecond until it holds or `timeout` passes.
 bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout = 10s) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -115,8 +177,9 @@ class WorkerPoolTest : public ::testing::Test {
     store_ = std::move(store).value();
   }
 
-  WorkerPool& StartPool(WorkerOptions options) {
-    pool_ = std::make_unique<WorkerPool>(store_.get(), &registry_, std::move(options));
+  WorkerPool& StartPool(WorkerOptions options, Store* store = nullptr) {
+    pool_ = std::make_unique<WorkerPool>(store != nullptr ? store : store_.get(), &registry_,
+                                         std::move(options));
     Status started = pool_->Start();
     EXPECT_TRUE(started.ok()) << started.ToString();
     return *pool_;
@@ -147,6 +210,18 @@ class WorkerPoolTest : public ::testing::Test {
 
   bool WaitForStatus(int64_t id, ExecutionStatus status, std::chrono::milliseconds timeout = 10s) {
     return WaitFor([&] { return Get(id).status == status; }, timeout);
+  }
+
+  // `id` completed on its first attempt, well before its lease (20 s) could expire, after the
+  // pool retried through the refused calls of `outage`; stops the pool.
+  void ExpectRiddenOut(int64_t id, const OutageStore& outage) {
+    ASSERT_TRUE(WaitForStatus(id, ExecutionStatus::kCompleted, 5s));
+    EXPECT_EQ(Get(id).attempts, 1);
+    pool_->Stop();
+    EXPECT_GT(outage.refused(), 0u);
+    EXPECT_GT(pool_->probe().store_retries.load(), 0u);
+    EXPECT_EQ(pool_->probe().abandoned.load(), 0u);
+    EXPECT_EQ(pool_->probe().completed.load(), 1u);
   }
 
   std::string path_;
@@ -365,6 +440,60 @@ TEST_F(WorkerPoolTest, StopWaitsForInFlightExecution) {
   const int64_t later = Enqueue(AddPipeline(kBiasNodes, "MSFT"));
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(Get(later).status, ExecutionStatus::kPending);  // nobody claims after Stop
+}
+
+// Regression: a store outage of a few seconds while an execution was being loaded or recorded
+// left it RUNNING until its lease expired (30 s by default) — the integration test saw every
+// pipeline caught in the PostgreSQL outage wait for the reaper. Now the worker rides the outage
+// out and completes it as soon as the store is back, with no second attempt.
+TEST_F(WorkerPoolTest, StoreOutageWhileLoadingIsRiddenOutNotLeftToTheReaper) {
+  OpenStore();
+  OutageStore outage(store_.get());
+  outage.DownAfterClaim(400ms);
+  const int64_t id = Enqueue(AddPipeline(kBiasNodes));
+  StartPool({.threads = 1, .lease = 20s, .idle_poll = 20ms}, &outage).Notify();
+  ExpectRiddenOut(id, outage);
+}
+
+TEST_F(WorkerPoolTest, StoreOutageWhileRecordingIsRiddenOut) {
+  OpenStore();
+  OutageStore outage(store_.get());
+  const int64_t id = Enqueue(AddPipeline(kGateNodes));
+  WorkerPool& pool = StartPool({.threads = 1, .lease = 20s, .idle_poll = 20ms}, &outage);
+  pool.Notify();
+  ASSERT_TRUE(WaitFor([&] { return gate_.entered() == 1; }));
+  outage.GoDown(400ms);  // the node finishes into the outage
+  gate_.Open();
+  ExpectRiddenOut(id, outage);
+}
+
+// An outage that outlasts the lease leaves the execution to the reaper: its lease is no longer
+// safely this worker's.
+TEST_F(WorkerPoolTest, StoreOutagePastTheLeaseLeavesTheExecutionToTheReaper) {
+  OpenStore();
+  OutageStore outage(store_.get());
+  outage.DownAfterClaim(1h);
+  const int64_t id = Enqueue(AddPipeline(kBiasNodes));
+  WorkerPool& pool = StartPool({.threads = 1, .lease = 600ms, .idle_poll = 20ms}, &outage);
+  pool.Notify();
+  ASSERT_TRUE(WaitFor([&] { return pool.probe().abandoned.load() == 1u; }, 3s));
+  EXPECT_GT(pool.probe().store_retries.load(), 0u);
+  EXPECT_EQ(Get(id).status, ExecutionStatus::kRunning);  // for the reaper, once the store is back
+  pool.Stop();
+}
+
+TEST_F(WorkerPoolTest, StopDuringAStoreOutageDoesNotWaitForTheStore) {
+  OpenStore();
+  OutageStore outage(store_.get());
+  outage.DownAfterClaim(1h);
+  Enqueue(AddPipeline(kBiasNodes));
+  WorkerPool& pool = StartPool({.threads = 1, .lease = 60s, .idle_poll = 20ms}, &outage);
+  pool.Notify();
+  ASSERT_TRUE(WaitFor([&] { return pool.probe().store_retries.load() >= 3u; }));
+  const auto started = std::chrono::steady_clock::now();
+  pool.Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 500ms);
+  EXPECT_EQ(pool.probe().abandoned.load(), 1u);
 }
 
 TEST_F(WorkerPoolTest, StartRejectsBadOptionsAndASecondStart) {

@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$WORK"
 
 for cmd in "" run dispatch work generate publish "pipelines" "pipelines add" "pipelines list" \
-  "pipelines remove" "executions" "executions list" "bench" "bench match"; do
+  "pipelines remove" "executions" "executions list" "bench" "bench match" lag; do
   # shellcheck disable=SC2086
   expect_exit 0 "$SIGFLOW" $cmd --help
   grep -qi "usage" "$WORK/out" || fail "sigflow $cmd --help printed no usage"
@@ -25,6 +25,8 @@ expect_exit 2 env BATCH_SIZE=lots "$SIGFLOW" pipelines list
 grep -q "BATCH_SIZE" "$WORK/err" || fail "bad BATCH_SIZE not named"
 expect_exit 2 "$SIGFLOW" run --duration soon
 grep -q "duration" "$WORK/err" || fail "bad --duration not named"
+expect_exit 2 env -u KAFKA_BOOTSTRAP_SERVERS "$SIGFLOW" lag
+grep -q "Kafka bus only" "$WORK/err" || fail "lag on the embedded bus did not say it needs Kafka"
 pass "bad flags, config and environment are named, exit 2"
 
 expect_exit 0 "$SIGFLOW" pipelines add --name "AAPL Trader" --tickers aapl,MSFT

@@ -3,6 +3,7 @@
 # known expected match set, and the checks run against the database afterwards.
 #
 # Each script is run as:   bash SCRIPT path/to/sigflow path/to/sigflow-kafka-mock
+# It needs psql and initdb (Debian's postgresql), python3 and ps (procps).
 #
 # Cleanup is guaranteed three ways: an EXIT trap (normal exit, failure, Ctrl-C, SIGTERM) stops
 # every sigflow process the script started, the Kafka mock and PostgreSQL; a detached watchdog
@@ -10,11 +11,14 @@
 # 127.0.0.1 only.
 #
 # Knobs (environment):
-#   INTEG_SIGNALS, INTEG_PIPELINES, INTEG_TICKERS, INTEG_SEED   the workload (defaults per script)
+#   INTEG_SIGNALS, INTEG_PIPELINES, INTEG_TICKERS, INTEG_SEED   the workload (20000, 200, 100, 1)
 #   INTEG_CHUNK             signals per `sigflow publish -` call (2000)
-#   INTEG_PG_PORT           PostgreSQL port (default per script, 55450+)
+#   INTEG_PG_PORT           PostgreSQL port (default per script: 55450, 55451, 55452)
 #   INTEG_DRAIN_TIMEOUT     seconds to wait for everything to be recorded and run (180)
-#   INTEG_KEEP=1            keep the work directory (logs, database dump) even on success
+#   INTEG_LOG_LEVEL         the processes' LOG_LEVEL (WARNING; INFO for kill.sh and pg_outage.sh,
+#                           which read partition assignments and lease ids from the logs)
+#   INTEG_KEEP=1            keep the work directory (logs, data) even on success; on failure it
+#                           is always kept, with the tables as CSV in db/
 #   SIGFLOW_KAFKA_PROPERTIES for the publisher (default max.in.flight.requests.per.connection=1,
 #                           which the mock cluster needs for speed)
 # Settings read by sigflow itself (BATCH_SIZE, BATCH_TIMEOUT_SECONDS, SIGFLOW_WORKERS, ...) pass
@@ -60,7 +64,7 @@ PG_DB=sigflow_test
 STORE_URL=""
 
 log() { printf '[%6.1fs] %s\n' "$(elapsed)" "$*"; }
-elapsed() { echo "$(date +%s.%N) - $T0" | bc; }
+elapsed() { awk -v now="$(date +%s.%N)" -v t0="$T0" 'BEGIN { print now - t0 }'; }
 fail() {
   echo "FAIL ($TEST_NAME): $*" >&2
   exit 1
@@ -80,7 +84,8 @@ kill_all_roles() {
   local name pid waited
   for name in "${ROLE_ORDER[@]}"; do
     pid=${ROLE_PID[$name]}
-    alive "$pid" && kill -TERM "$pid" 2>/dev/null
+    # A test may have frozen one (SIGSTOP) when it failed: thaw it so that SIGTERM works.
+    alive "$pid" && kill -CONT "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null
   done
   for name in "${ROLE_ORDER[@]}"; do
     pid=${ROLE_PID[$name]}
@@ -106,12 +111,35 @@ dump_logs() {
   done
 }
 
+# Stops the background publisher (a subshell) and the `sigflow publish` it runs.
+stop_publisher() {
+  [[ -n ${PUBLISH_PID:-} ]] || return 0
+  local child
+  for child in $(ps -o pid= --ppid "$PUBLISH_PID" 2>/dev/null); do kill -KILL "$child" 2>/dev/null; done
+  kill -KILL "$PUBLISH_PID" 2>/dev/null
+  wait "$PUBLISH_PID" 2>/dev/null
+  PUBLISH_PID=""
+}
+
+# Saves the tables as CSV in the work directory (kept on failure), while PostgreSQL still runs.
+dump_database() {
+  [[ -n $PG_PORT ]] || return 0
+  mkdir -p "$WORK/db"
+  local t
+  for t in executions signals signal_wakes pipelines dead_letters; do
+    psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$PG_DB" \
+      -c "\\copy $t TO '$WORK/db/$t.csv' CSV HEADER" >/dev/null 2>&1 || return 0
+  done
+  echo "$TEST_NAME: tables saved as CSV in $WORK/db" >&2
+}
+
 cleanup() {
   local rc=$?
   set +e
   trap - EXIT INT TERM
   kill_all_roles
-  if [[ -n ${PUBLISH_PID:-} ]] && alive "$PUBLISH_PID"; then kill -KILL "$PUBLISH_PID"; fi
+  stop_publisher
+  ((rc == 0)) || dump_database
   "$ROOT/scripts/kafka-mock.sh" stop "$KAFKA_DIR" >/dev/null 2>&1
   "$ROOT/scripts/pg-test.sh" stop "$PG_DIR" >/dev/null 2>&1
   if [[ -f $WORK/watchdog.pid ]]; then kill -TERM "$(cat "$WORK/watchdog.pid")" 2>/dev/null; fi
@@ -147,6 +175,8 @@ start_watchdog() {
       fi
       "$root/scripts/kafka-mock.sh" stop "$work/kafka"
       "$root/scripts/pg-test.sh" stop "$work/pg"
+      echo "the test script died without cleaning up (timed out?); the watchdog stopped" \
+        "its processes, the Kafka mock and PostgreSQL; logs are in $work/logs" >"$work/WATCHDOG"
     ' integ-watchdog "$$" "$WORK" "$ROOT" </dev/null >/dev/null 2>&1 &
   )
 }
@@ -188,7 +218,7 @@ q() {
 
 # make_workload SEED PIPELINES TICKERS SIGNALS
 make_workload() {
-  python3 "$INTEG_DIR/workload.py" "$@" "$DATA" || fail "workload.py failed"
+  python3 "$INTEG_DIR/workload.py" "$@" "$DATA" 3 || fail "workload.py failed"
   N_SIGNALS=$4
   N_PIPELINES=$2
   N_MATCHED=$(sed -n 's/^matched_pipelines=//p' "$DATA/summary.txt")
@@ -231,10 +261,13 @@ load_expected() {
   q "CREATE SCHEMA integ;
      CREATE TABLE integ.expected_signals (signal_id TEXT PRIMARY KEY, matched INTEGER NOT NULL);
      CREATE TABLE integ.expected_pipelines (name TEXT PRIMARY KEY, kind TEXT NOT NULL,
-                                            expected TEXT NOT NULL);" >/dev/null
+                                            expected TEXT NOT NULL);
+     CREATE TABLE integ.signal_positions (signal_id TEXT PRIMARY KEY, part INTEGER NOT NULL,
+                                          pos BIGINT NOT NULL);" >/dev/null
   psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$PG_DB" \
     -c "\\copy integ.expected_signals FROM '$DATA/expected_signals.tsv'" \
     -c "\\copy integ.expected_pipelines FROM '$DATA/expected_pipelines.tsv'" \
+    -c "\\copy integ.signal_positions FROM '$DATA/positions.tsv'" \
     || fail "cannot load the expected figures"
 }
 
@@ -307,33 +340,157 @@ stop_roles() {
   log "every sigflow process stopped with status 0"
 }
 
+# --- the set-up every test shares ----------------------------------------------------------
+
+# start_everything DEFAULT_PG_PORT: PostgreSQL (INTEG_PG_PORT, else DEFAULT_PG_PORT), the Kafka
+# mock (3 partitions), the workload (INTEG_SEED 1, INTEG_PIPELINES 200, INTEG_TICKERS 100,
+# INTEG_SIGNALS 20000) with its pipelines and expected figures in the store, then three
+# `sigflow dispatch` (dispatch-1..3) and two `sigflow work` (work-1..2).
+start_everything() {
+  start_postgres "${INTEG_PG_PORT:-$1}"
+  start_kafka_mock
+  make_workload "${INTEG_SEED:-1}" "${INTEG_PIPELINES:-200}" "${INTEG_TICKERS:-100}" \
+    "${INTEG_SIGNALS:-20000}"
+  add_pipelines
+  load_expected
+  local i
+  for i in 1 2 3; do start_role "dispatch-$i" dispatch; done
+  for i in 1 2; do start_role "work-$i" work; done
+}
+
 # --- publishing -----------------------------------------------------------------------------
 
 PUBLISHED=0
-PUBLISH_SECONDS=0
+PUBLISH_PID=""
 
-# publish_lines FROM TO: publishes lines FROM..TO (1-based, inclusive) of signals.jsonl through
-# `sigflow publish -`, INTEG_CHUNK lines per call. Every call must exit 0 and print one id a line.
-publish_lines() {
-  local from=$1 to=$2 chunk=${INTEG_CHUNK:-2000} start end n rc t_start
-  ((from <= to)) || return 0
+# publish_range FROM TO: publishes lines FROM..TO (1-based, inclusive) of signals.jsonl through
+# `sigflow publish -`, INTEG_CHUNK lines per call, appending each signal_id to published.ids as
+# soon as Kafka acknowledged it (sigflow publish flushes each), so that published_count is exact
+# at any moment.
+# Returns non-zero, after saying why, when a call fails or prints fewer ids than it was given.
+publish_range() {
+  local from=$1 to=$2 chunk=${INTEG_CHUNK:-2000} start end n rc before
   for ((start = from; start <= to; start += chunk)); do
     end=$((start + chunk - 1))
     ((end > to)) && end=$to
     n=$((end - start + 1))
+    before=$(published_count)
     sed -n "${start},${end}p" "$DATA/signals.jsonl" >"$DATA/chunk.jsonl"
-    t_start=$(date +%s.%N)
     rc=0
     SIGFLOW_KAFKA_PROPERTIES=$PUBLISH_KAFKA_PROPERTIES timeout 120 "$SIGFLOW" publish - \
-      <"$DATA/chunk.jsonl" >"$DATA/chunk.ids" 2>"$LOGS/publish.err" || rc=$?
-    ((rc == 0)) || fail "sigflow publish - (lines $start..$end) exited $rc: $(tail -n 5 "$LOGS/publish.err")"
-    [[ $(wc -l <"$DATA/chunk.ids") -eq $n ]] \
-      || fail "sigflow publish printed $(wc -l <"$DATA/chunk.ids") ids for $n signals"
-    PUBLISH_SECONDS=$(echo "$PUBLISH_SECONDS + $(date +%s.%N) - $t_start" | bc)
-    PUBLISHED=$((PUBLISHED + n))
+      <"$DATA/chunk.jsonl" >>"$DATA/published.ids" 2>>"$LOGS/publish.err" || rc=$?
+    if ((rc != 0)); then
+      echo "sigflow publish - (lines $start..$end) exited $rc: $(tail -n 5 "$LOGS/publish.err")" >&2
+      return 1
+    fi
+    if (($(published_count) - before != n)); then
+      echo "sigflow publish printed $(($(published_count) - before)) ids for $n signals" >&2
+      return 1
+    fi
   done
-  log "published $PUBLISHED/$N_SIGNALS signals (publish time so far $(printf %.1f "$PUBLISH_SECONDS") s)"
 }
+
+published_count() { wc -l <"$DATA/published.ids"; }
+: >"$DATA/published.ids"
+
+# publish_lines FROM TO: publish_range in the foreground.
+publish_lines() {
+  local t_start=$SECONDS
+  publish_range "$1" "$2" || fail "publishing failed"
+  PUBLISHED=$(published_count)
+  log "published $PUBLISHED/$N_SIGNALS signals ($((SECONDS - t_start)) s)"
+}
+
+# start_publisher: publishes every signal of the workload in the background (publish_range), so
+# that processes can be killed or PostgreSQL stopped while signals keep arriving.
+start_publisher() {
+  (
+    trap - EXIT INT TERM
+    publish_range 1 "$N_SIGNALS" || exit 1
+  ) &
+  PUBLISH_PID=$!
+  PUBLISH_T0=$SECONDS
+  log "publisher started (pid $PUBLISH_PID): $N_SIGNALS signals"
+}
+
+# wait_published FRACTION: returns once FRACTION (0..1) of the signals are published; fails if
+# the publisher stopped short of that.
+wait_published() {
+  local target
+  target=$(python3 -c "import math,sys; print(min($N_SIGNALS, max(1, math.ceil($1 * $N_SIGNALS))))") \
+    || fail "bad fraction '$1' (expected a number from 0 to 1)"
+  while (($(published_count) < target)); do
+    if ! alive "$PUBLISH_PID"; then
+      (($(published_count) >= target)) && break
+      fail "the publisher stopped after $(published_count) of $N_SIGNALS signals"
+    fi
+    check_roles_alive
+    sleep 0.02
+  done
+  log "published $(published_count)/$N_SIGNALS signals (target $target = $1 of them)"
+}
+
+# publisher_running: true while the background publisher still has signals to publish.
+publisher_running() { [[ -n $PUBLISH_PID ]] && alive "$PUBLISH_PID"; }
+
+# wait_publisher: waits for the background publisher; every signal must have been published.
+wait_publisher() {
+  local rc=0
+  wait "$PUBLISH_PID" || rc=$?
+  PUBLISH_PID=""
+  ((rc == 0)) || fail "the publisher failed (exit $rc); see publish.err"
+  PUBLISHED=$(published_count)
+  [[ $PUBLISHED == "$N_SIGNALS" ]] || fail "published $PUBLISHED of $N_SIGNALS signals"
+  log "publisher done: $PUBLISHED signals in $((SECONDS - PUBLISH_T0)) s"
+}
+
+# --- the consumer group (sigflow lag) -------------------------------------------------------
+
+# kafka_offsets: one line per partition, "partition committed high" (committed -1: none yet), as
+# the cluster reports them for the dispatchers' group; fails when Kafka does not answer.
+# (Plain text and awk rather than --json and python: this runs in tight loops on a busy machine.)
+kafka_offsets() {
+  local table
+  table=$("$SIGFLOW" lag 2>>"$LOGS/lag.err") || return 1
+  awk '$1 ~ /^[0-9]+$/ { print $1, ($2 == "-" ? -1 : $2), $3 }' <<<"$table"
+}
+
+# role_partitions NAME: the partitions NAME owns according to its own log (the last
+# kafka_partitions_assigned / _revoked events; needs LOG_LEVEL=INFO), space-separated.
+role_partitions() {
+  grep -o '"event":"kafka_partitions_[a-z]*".*"partitions":\[[0-9,]*\]' "$LOGS/$1.log" \
+    | awk '{
+        split($0, a, "\"partitions\":\\["); sub(/\].*/, "", a[2]); n = split(a[2], p, ",")
+        for (i = 1; i <= n; i++) { if ($0 ~ /_assigned"/) owned[p[i]] = 1; else delete owned[p[i]] }
+      }
+      END { out = ""; for (k in owned) out = out (out == "" ? "" : " ") k; print out }'
+}
+
+# role_worker_ids NAME: the lease owner ids of worker process NAME (its worker_pool_started log
+# event; needs LOG_LEVEL=INFO), space-separated.
+role_worker_ids() {
+  grep -m 1 -o '"worker_ids":\[[^]]*\]' "$LOGS/$1.log" | sed 's/.*\[//; s/\]//; s/"//g; s/,/ /g'
+}
+
+# wait_assigned NAME...: waits (up to 60 s) until every dispatcher NAME owns a partition, i.e.
+# the group has formed with all of them (needs LOG_LEVEL=INFO).
+wait_assigned() {
+  local started=$SECONDS name missing
+  while :; do
+    check_roles_alive
+    missing=""
+    for name in "$@"; do [[ -n $(role_partitions "$name") ]] || missing+=" $name"; done
+    if [[ -z $missing ]]; then
+      local summary=""
+      for name in "$@"; do summary+=" $name=[$(role_partitions "$name")]"; done
+      log "consumer group formed:$summary"
+      return 0
+    fi
+    ((SECONDS - started < 60)) || fail "no partition assigned to$missing after 60 s"
+    sleep 0.2
+  done
+}
+
 
 # --- waiting --------------------------------------------------------------------------------
 
@@ -528,6 +685,15 @@ run_checks() {
     "SELECT count(*) FROM signals WHERE enqueued + skipped_running <> matched"
   expect_equal "sum of signals.enqueued vs executions" \
     "$(q "SELECT coalesce(sum(enqueued), 0) FROM signals")" "$n_exec"
+
+  echo "8. the dispatchers' group committed every offset, and each signal sat where its key put it"
+  local offsets part committed high expected
+  offsets=$(kafka_offsets) || fail "sigflow lag failed: $(tail -n 3 "$LOGS/lag.err")"
+  while read -r part committed high; do
+    expected=$(sed -n "s/^partition_${part}_signals=//p" "$DATA/summary.txt")
+    expect_equal "partition $part: records (key = first ticker, Java murmur2)" "$high" "$expected"
+    expect_equal "partition $part: committed offset of group $KAFKA_CONSUMER_GROUP" "$committed" "$high"
+  done <<<"$offsets"
 
   echo "figures:"
   q "SELECT '  signals ' || count(*) || ', matches (pipeline, signal) ' || sum(matched)

@@ -9,15 +9,7 @@
 #   bash tests/integration/multiprocess.sh path/to/sigflow path/to/sigflow-kafka-mock
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-start_postgres "${INTEG_PG_PORT:-55450}"
-start_kafka_mock
-make_workload "${INTEG_SEED:-1}" "${INTEG_PIPELINES:-200}" "${INTEG_TICKERS:-100}" \
-  "${INTEG_SIGNALS:-20000}"
-add_pipelines
-load_expected
-
-for i in 1 2 3; do start_role "dispatch-$i" dispatch; done
-for i in 1 2; do start_role "work-$i" work; done
+start_everything 55450
 
 publish_lines 1 "$N_SIGNALS"
 wait_drained

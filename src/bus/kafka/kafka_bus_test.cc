@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "bus/kafka/kafka_group_offsets.h"
 #include "bus/kafka/mock_cluster.h"
 
 namespace sigflow {
@@ -107,6 +108,30 @@ std::map<int32_t, int64_t> Committed(const std::string& bootstrap, const std::st
   rd_kafka_topic_partition_list_destroy(list);
   rd_kafka_destroy(rk);
   return out;
+}
+
+// The broker id leading `partition` of `topic`, from the cluster's metadata; -1 if unknown.
+int32_t LeaderOf(const std::string& bootstrap, const std::string& topic, int32_t partition) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char errstr[256];
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), errstr, sizeof(errstr));
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+  if (rk == nullptr) return -1;
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  int32_t leader = -1;
+  if (rd_kafka_metadata(rk, 0, rkt, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    for (int t = 0; t < md->topic_cnt; ++t) {
+      for (int p = 0; p < md->topics[t].partition_cnt; ++p) {
+        if (md->topics[t].partitions[p].id == partition)
+          leader = md->topics[t].partitions[p].leader;
+      }
+    }
+    rd_kafka_metadata_destroy(md);
+  }
+  rd_kafka_topic_destroy(rkt);
+  rd_kafka_destroy(rk);
+  return leader;
 }
 
 class KafkaBusTest : public ::testing::Test {
@@ -541,8 +566,13 @@ TEST_F(KafkaBusTest, BrokersDownPublishAndCommitFailFastAndRecover) {
 
   ASSERT_TRUE(cluster_->SetAllBrokersUp(false).ok());
   auto started = SteadyClock::now();
+  ::testing::internal::CaptureStderr();
   Status down = producer->Publish("AAPL", "during");
+  const std::string logged = ::testing::internal::GetCapturedStderr();
   auto elapsed = SteadyClock::now() - started;
+  // Not silent: the caller gets the failure, and the log says what was not delivered.
+  EXPECT_NE(logged.find(R"("event":"kafka_publish_failed")"), std::string::npos) << logged;
+  EXPECT_NE(logged.find(R"("failed":1)"), std::string::npos) << logged;
   EXPECT_EQ(down.code(), "unavailable");
   EXPECT_NE(down.message().find("not delivered"), std::string::npos) << down.ToString();
   EXPECT_LT(elapsed, milliseconds(1500 + 1000 + 500));
@@ -576,6 +606,142 @@ TEST_F(KafkaBusTest, BrokersDownPublishAndCommitFailFastAndRecover) {
   started = SteadyClock::now();
   m.consumer.reset();
   EXPECT_LT(SteadyClock::now() - started, options.session_timeout + std::chrono::seconds(3));
+}
+
+// The operator's view (`sigflow lag`): asked from outside the group, it shows what the group
+// committed and how far that is behind each partition's end, and asking never rebalances the
+// group.
+TEST_F(KafkaBusTest, DescribeGroupShowsCommittedEndAndLagWithoutJoiningIt) {
+  CreateTopic("described", 3);
+  const KafkaOptions options = Options("described");
+  auto producer = Producer(options);
+  Member m{Consumer(options, "g-described")};
+  ASSERT_TRUE(producer && m.consumer);
+
+  // Before anything is committed: nothing to show but the ends.
+  std::vector<OutgoingRecord> batch;
+  const char* keys[] = {"AAPL", "MSFT", "NVDA", "JPM", "AMD", "INTC"};
+  for (const char* key : keys) batch.push_back(OutgoingRecord{key, key});
+  ASSERT_TRUE(producer->PublishBatch(batch).ok());
+  auto fresh = DescribeKafkaGroup(options, "g-described", OffsetReset::kEarliest);
+  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  ASSERT_EQ(fresh->partitions.size(), 3u);
+  int64_t ends = 0;
+  for (int i = 0; i < 3; ++i) {
+    const auto& p = fresh->partitions[static_cast<size_t>(i)];
+    EXPECT_EQ(p.partition, i);
+    EXPECT_EQ(p.committed, -1);
+    EXPECT_EQ(p.low, 0);
+    EXPECT_EQ(p.lag, p.high - p.low);
+    ends += p.high;
+  }
+  EXPECT_EQ(ends, 6);
+  EXPECT_EQ(fresh->total_lag, 6);
+  EXPECT_EQ(DescribeKafkaGroup(options, "g-described", OffsetReset::kLatest)->total_lag, 0);
+
+  // Consumed and committed: committed == end, no lag. Three more published: lag 3.
+  ASSERT_TRUE(PollUntil({&m}, [&] { return m.seen.size() == 6; }));
+  const uint64_t rebalances = m.consumer->probe().rebalances_total.load();
+  auto caught_up = DescribeKafkaGroup(options, "g-described", OffsetReset::kEarliest);
+  ASSERT_TRUE(caught_up.ok()) << caught_up.status().ToString();
+  EXPECT_EQ(caught_up->total_lag, 0);
+  for (const auto& p : caught_up->partitions) EXPECT_EQ(p.committed, p.high) << p.partition;
+  batch.resize(3);
+  ASSERT_TRUE(producer->PublishBatch(batch).ok());
+  auto behind = DescribeKafkaGroup(options, "g-described", OffsetReset::kEarliest);
+  ASSERT_TRUE(behind.ok()) << behind.status().ToString();
+  EXPECT_EQ(behind->total_lag, 3);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(behind->partitions[i].committed, caught_up->partitions[i].committed);
+  }
+  // The member kept its partitions throughout and still reads on.
+  ASSERT_TRUE(PollUntil({&m}, [&] { return m.seen.size() == 9; }));
+  EXPECT_EQ(m.consumer->probe().rebalances_total.load(), rebalances);
+  EXPECT_EQ(DescribeKafkaGroup(options, "g-described", OffsetReset::kEarliest)->total_lag, 0);
+
+  // What cannot be answered says so, within the timeout. (An unknown topic is `not_found` on a
+  // real cluster; the mock creates any topic it is asked about.)
+  EXPECT_EQ(DescribeKafkaGroup(options, "", OffsetReset::kEarliest).status().code(),
+            "invalid_argument");
+  KafkaOptions nowhere = options;
+  nowhere.bootstrap_servers = "127.0.0.1:1";
+  const auto started = SteadyClock::now();
+  EXPECT_EQ(
+      DescribeKafkaGroup(nowhere, "g", OffsetReset::kEarliest, milliseconds(500)).status().code(),
+      "unavailable");
+  EXPECT_LT(SteadyClock::now() - started, std::chrono::seconds(3));
+}
+
+// One broker of three goes down: records for the partitions it leads cannot be delivered, the
+// others can. Whatever Publish reports as not delivered is counted in
+// kafka_publish_failures_total, everything else reaches the topic: delivered + failed ==
+// published, and nothing is dropped without a word. Then the producer recovers.
+TEST(KafkaBusFallbackTest, OneBrokerDownCountsEveryRecordNotDeliveredAndDeliversTheRest) {
+  auto started = MockKafkaCluster::Start(3);
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  auto cluster = std::move(started).value();
+  ASSERT_TRUE(cluster->CreateTopic("partial", 3).ok());
+  KafkaOptions options;
+  options.bootstrap_servers = cluster->bootstrap_servers();
+  options.topic = "partial";
+  options.delivery_timeout = milliseconds(1500);
+  options.session_timeout = milliseconds(4000);
+  options.properties = {{"reconnect.backoff.max.ms", "500"}};
+  auto opened = KafkaProducer::Open(options);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  auto producer = std::move(opened).value();
+  ASSERT_TRUE(producer->Publish("AAPL", "warm-up").ok());  // metadata: every leader known
+
+  constexpr size_t kRecords = 300;
+  std::vector<std::string> payloads;
+  std::vector<OutgoingRecord> batch;
+  const char* keys[] = {"AAPL", "MSFT", "NVDA", "JPM", "AMD", "INTC", "TSLA", "META"};
+  for (size_t i = 0; i < kRecords; ++i) payloads.push_back("r-" + std::to_string(i));
+  for (size_t i = 0; i < kRecords; ++i) batch.push_back({keys[i % 8], payloads[i]});
+  // Down goes the leader of partition 0; the mock places leaders at random, so whether it leads
+  // the other partitions too varies, which the checks below allow for.
+  const int32_t down = LeaderOf(cluster->bootstrap_servers(), "partial", 0);
+  ASSERT_GE(down, 1);
+  std::set<int32_t> up_partitions;
+  for (int32_t p = 1; p < 3; ++p) {
+    if (LeaderOf(cluster->bootstrap_servers(), "partial", p) != down) up_partitions.insert(p);
+  }
+  ASSERT_TRUE(cluster->SetBrokerUp(down, false).ok());
+  ::testing::internal::CaptureStderr();
+  Status published = producer->PublishBatch(batch);
+  const std::string logged = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(cluster->SetBrokerUp(down, true).ok());
+
+  const uint64_t delivered = producer->probe().records_published_total.load() - 1;
+  const uint64_t failed = producer->probe().kafka_publish_failures_total.load();
+  RecordProperty("delivered", std::to_string(delivered));
+  RecordProperty("failed", std::to_string(failed));
+  EXPECT_GT(failed, 0u);
+  if (!up_partitions.empty()) {
+    EXPECT_GT(delivered, 0u);
+  }
+  EXPECT_EQ(delivered + failed, kRecords);
+  EXPECT_EQ(published.code(), "unavailable");
+  EXPECT_NE(published.message().find(std::to_string(failed) + " of " + std::to_string(kRecords) +
+                                     " records"),
+            std::string::npos)
+      << published.ToString();
+  EXPECT_NE(logged.find(R"("event":"kafka_publish_failed")"), std::string::npos) << logged;
+  EXPECT_NE(logged.find("\"failed\":" + std::to_string(failed)), std::string::npos) << logged;
+
+  // Every delivered record is on the topic (a failed one may be too: its ack may be what was
+  // lost), and the producer delivers again once the broker is back.
+  auto consumer = KafkaConsumer::Open(options, "g-partial", OffsetReset::kEarliest);
+  ASSERT_TRUE(consumer.ok()) << consumer.status().ToString();
+  Member m{std::move(consumer).value()};
+  Status after = producer->Publish("AAPL", "after");
+  EXPECT_TRUE(after.ok()) << after.ToString();
+  ASSERT_TRUE(PollUntil({&m}, [&] {
+    const auto seen = Payloads(m.seen);
+    return seen.size() >= delivered + 2 && seen.count("after") == 1;
+  }));
+  const auto seen = Payloads(m.seen);
+  EXPECT_LE(seen.size(), kRecords + 2);
 }
 
 }  // namespace

@@ -1,9 +1,14 @@
 // PostgresStore: the execution queue (enqueue, claim, leases, completion, reaping).
 //
 // Each method is one statement, so one round trip and one transaction. Times are the injected
-// Clock's, passed as parameters. The partial unique index executions_one_active_per_pipeline
-// keeps at most one PENDING/RUNNING execution per pipeline whatever the interleaving. Statements
-// that make executions PENDING also NOTIFY sigflow_executions (folded into one per transaction).
+// Clock's, passed as parameters. Each caller reads its clock before its round trip, and callers
+// live in different processes (or hosts), so a time read first may land last: a claim's
+// started_at is raised to its pipeline's previous finished_at, and a finished_at to the row's
+// started_at, so that the recorded times of a pipeline's executions follow the order in which
+// the database ran them (never two at once). The partial unique index
+// executions_one_active_per_pipeline keeps at most one PENDING/RUNNING execution per pipeline
+// whatever the interleaving. Statements that make executions PENDING also NOTIFY sigflow_executions
+// (folded into one per transaction).
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
@@ -80,12 +85,15 @@ Result<std::vector<Execution>> PostgresStore::ClaimExecutions(std::string_view w
   if (max <= 0) return out;
   const int64_t now = clock_->NowMs();
   // One statement: the oldest PENDING rows nobody else is locking, locked and updated at once.
-  // ARRAY(...) runs the sub-select exactly once.
+  // ARRAY(...) runs the sub-select exactly once. started_at is never before the row's creation
+  // nor before the previous execution of its pipeline finished (see the top of this file).
   static const std::string kClaim =
-      Sql("UPDATE executions SET status = 'RUNNING', attempts = attempts + 1, lease_owner = $1, "
-          "lease_expires_at = $2, started_at = $3 "
-          "WHERE id = ANY (ARRAY(SELECT id FROM executions WHERE status = 'PENDING' "
-          "ORDER BY created_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)) AND status = 'PENDING' "
+      Sql("UPDATE executions AS e SET status = 'RUNNING', attempts = e.attempts + 1, "
+          "lease_owner = $1, lease_expires_at = $2, "
+          "started_at = GREATEST($3, e.created_at, (SELECT p.finished_at FROM executions p "
+          "WHERE p.pipeline_id = e.pipeline_id AND p.id < e.id ORDER BY p.id DESC LIMIT 1)) "
+          "WHERE e.id = ANY (ARRAY(SELECT id FROM executions WHERE status = 'PENDING' "
+          "ORDER BY created_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)) AND e.status = 'PENDING' "
           "RETURNING ",
           "");
   PgParams params;
@@ -142,7 +150,8 @@ Status PostgresStore::CompleteExecution(int64_t execution_id, std::string_view w
   }
   Status status =
       Finish(execution_id, worker,
-             "UPDATE executions SET status = 'COMPLETED', result = $3::jsonb, finished_at = $4, "
+             "UPDATE executions SET status = 'COMPLETED', result = $3::jsonb, "
+             "finished_at = GREATEST($4, started_at), "
              "lease_expires_at = NULL WHERE id = $1 AND status = 'RUNNING' AND lease_owner = $2 "
              "RETURNING id",
              result_json, /*json=*/true);
@@ -155,7 +164,8 @@ Status PostgresStore::CompleteExecution(int64_t execution_id, std::string_view w
 Status PostgresStore::FailExecution(int64_t execution_id, std::string_view worker,
                                     std::string_view error) {
   return Finish(execution_id, worker,
-                "UPDATE executions SET status = 'FAILED', error = $3, finished_at = $4, "
+                "UPDATE executions SET status = 'FAILED', error = $3, "
+                "finished_at = GREATEST($4, started_at), "
                 "lease_expires_at = NULL WHERE id = $1 AND status = 'RUNNING' AND "
                 "lease_owner = $2 RETURNING id",
                 error, /*json=*/false);
@@ -165,20 +175,20 @@ Result<ReapResult> PostgresStore::ReapExpiredLeases(int max_attempts) {
   PgParams params;
   params.Int8(clock_->NowMs()).Int4(max_attempts);
   // One statement for both outcomes: attempts exhausted -> FAILED, else back to PENDING.
-  auto r =
-      Run("WITH reaped AS (UPDATE executions SET "
-          "status = CASE WHEN attempts >= $2 THEN 'FAILED' ELSE 'PENDING' END, "
-          "error = CASE WHEN attempts >= $2 THEN 'lease expired after ' || attempts || ' attempts' "
-          "ELSE error END, "
-          "finished_at = CASE WHEN attempts >= $2 THEN $1 ELSE finished_at END, "
-          "lease_owner = CASE WHEN attempts >= $2 THEN lease_owner END, "
-          "lease_expires_at = NULL "
-          "WHERE status = 'RUNNING' AND lease_expires_at <= $1 RETURNING status), "
-          "counts AS (SELECT count(*) FILTER (WHERE status = 'PENDING') AS requeued, "
-          "count(*) FILTER (WHERE status = 'FAILED') AS failed FROM reaped) "
-          "SELECT c.requeued, c.failed, "
-          "(SELECT pg_notify('sigflow_executions', '') WHERE c.requeued > 0) IS NULL FROM counts c",
-          params);
+  auto r = Run(
+      "WITH reaped AS (UPDATE executions SET "
+      "status = CASE WHEN attempts >= $2 THEN 'FAILED' ELSE 'PENDING' END, "
+      "error = CASE WHEN attempts >= $2 THEN 'lease expired after ' || attempts || ' attempts' "
+      "ELSE error END, "
+      "finished_at = CASE WHEN attempts >= $2 THEN GREATEST($1, started_at) ELSE finished_at END, "
+      "lease_owner = CASE WHEN attempts >= $2 THEN lease_owner END, "
+      "lease_expires_at = NULL "
+      "WHERE status = 'RUNNING' AND lease_expires_at <= $1 RETURNING status), "
+      "counts AS (SELECT count(*) FILTER (WHERE status = 'PENDING') AS requeued, "
+      "count(*) FILTER (WHERE status = 'FAILED') AS failed FROM reaped) "
+      "SELECT c.requeued, c.failed, "
+      "(SELECT pg_notify('sigflow_executions', '') WHERE c.requeued > 0) IS NULL FROM counts c",
+      params);
   if (!r.ok()) return r.status();
   ReapResult result;
   result.requeued = r->Int(0, 0);

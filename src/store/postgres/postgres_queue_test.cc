@@ -164,6 +164,62 @@ TEST_F(PostgresQueueTest, ReapRequeuesExpiredLeasesThenFailsThem) {
   EXPECT_TRUE(store_->EnqueueExecution("p1", false, {}).ok());  // the pipeline is free again
 }
 
+// Regression: the recorded times came from each process's clock read before its round trip, so
+// a worker that read its clock, then waited a few ms (a busy CPU) before its claim reached the
+// server, recorded a start earlier than the previous execution's finish although the database
+// never had both active: the integration test saw "overlapping" executions of one pipeline.
+// The store now keeps each pipeline's recorded timeline in the order the database ran it.
+TEST_F(PostgresQueueTest, RecordedTimesFollowTheOrderTheDatabaseRanExecutionsIn) {
+  // Each step reads the clock at `now_ms`, as a process whose clock read came before the
+  // previous step's (or after) would.
+  auto enqueue_at = [&](int64_t now_ms, const std::string& pipeline) {
+    clock_.SetMs(now_ms);
+    return Enqueue(pipeline);
+  };
+  auto claim_at = [&](int64_t now_ms, int64_t expected_id) -> int64_t {
+    clock_.SetMs(now_ms);
+    auto claimed = store_->ClaimExecutions("w", 1, milliseconds(1'000));
+    EXPECT_TRUE(claimed.ok() && claimed->size() == 1 && claimed->at(0).id == expected_id);
+    if (!claimed.ok() || claimed->empty()) return -1;
+    EXPECT_EQ(store_->GetExecution(expected_id)->started_at_ms, claimed->at(0).started_at_ms);
+    return claimed->at(0).started_at_ms;
+  };
+  auto finished_at = [&](int64_t now_ms, int64_t id, bool complete) -> int64_t {
+    clock_.SetMs(now_ms);
+    Status s =
+        complete ? store_->CompleteExecution(id, "w", "{}") : store_->FailExecution(id, "w", "x");
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return store_->GetExecution(id)->finished_at_ms;
+  };
+
+  const int64_t e1 = enqueue_at(10'000, "p1");
+  EXPECT_EQ(claim_at(20'000, e1), 20'000);
+  EXPECT_EQ(finished_at(30'000, e1, true), 30'000);
+  // A dispatcher and a worker whose clock reads (29'980, 29'990) predate that completion; the
+  // worker's finish (29'995) still reads behind its recorded start.
+  const int64_t e2 = enqueue_at(29'980, "p1");
+  EXPECT_EQ(claim_at(29'990, e2), 30'000);
+  EXPECT_EQ(finished_at(29'995, e2, false), 30'000);
+
+  // The same after a predecessor that the reaper FAILed.
+  const int64_t e3 = enqueue_at(30'000, "p1");
+  EXPECT_EQ(claim_at(40'000, e3), 40'000);
+  clock_.SetMs(41'000);
+  ASSERT_EQ(store_->ReapExpiredLeases(1)->failed, 1);
+  EXPECT_EQ(store_->GetExecution(e3)->finished_at_ms, 41'000);
+  const int64_t e4 = enqueue_at(40'200, "p1");
+  EXPECT_EQ(claim_at(40'500, e4), 41'000);
+  EXPECT_EQ(finished_at(40'600, e4, true), 41'000);
+
+  // An execution never starts before it was created; in-order times are kept as they are.
+  const int64_t e5 = enqueue_at(50'000, "p2");
+  EXPECT_EQ(claim_at(49'000, e5), 50'000);
+  EXPECT_EQ(finished_at(60'000, e5, true), 60'000);
+  const int64_t e6 = enqueue_at(60'500, "p2");
+  EXPECT_EQ(claim_at(61'000, e6), 61'000);
+  EXPECT_EQ(finished_at(62'000, e6, true), 62'000);
+}
+
 TEST_F(PostgresQueueTest, PartialUniqueIndexRejectsASecondActiveExecution) {
   ASSERT_TRUE(store_->EnqueueExecution("p1", false, {}).ok());
   // Straight to the table, behind the store's back.

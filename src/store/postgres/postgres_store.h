@@ -27,6 +27,11 @@
 //  - ClaimExecutions is one UPDATE over `FOR UPDATE SKIP LOCKED`: concurrent workers never get
 //    the same execution and never wait for each other.
 //  - Every lease time is the injected Clock's, sent as a parameter (never the server's now()).
+//  - Recorded times follow the database's order: a claim's started_at is never before the
+//    execution's created_at nor before the previous execution of its pipeline finished, and a
+//    finished_at never before its started_at, even when the processes' clock reads (made before
+//    their round trips) arrive out of order. So no two executions of a pipeline overlap in the
+//    record, as they never overlap in fact.
 //
 // Notifications: adding or removing a pipeline NOTIFYs `sigflow_pipelines`; a transaction that
 // creates or requeues PENDING executions NOTIFYs `sigflow_executions`. Callbacks registered with

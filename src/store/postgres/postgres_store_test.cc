@@ -43,14 +43,13 @@ TEST(PostgresStoreTest, MigrationsCreateTheSchema) {
                             ".executions_one_active_per_pipeline')) LIKE "
                             "'%UNIQUE%WHERE%PENDING%RUNNING%'"),
             1);
-  // This schema's type only: other tests create and drop their own `trigger_mode` concurrently.
-  EXPECT_EQ(schema
-                .Query("SELECT t.typtype FROM pg_type t JOIN pg_namespace n ON "
-                       "n.oid = t.typnamespace WHERE t.typname = 'trigger_mode' AND "
-                       "n.nspname = '" +
-                       schema.name() + "'")
-                .Text(0, 0),
-            "e");
+  // Regression: counting trigger_mode types cluster-wide, twice, raced with other tests creating
+  // and dropping their schemas (2 enums seen, then 1). Count this schema's only.
+  EXPECT_EQ(schema.QueryInt("SELECT count(*) FROM pg_type t JOIN pg_namespace n ON "
+                            "n.oid = t.typnamespace WHERE t.typname = 'trigger_mode' AND "
+                            "t.typtype = 'e' AND n.nspname = '" +
+                            schema.name() + "'"),
+            1);
   EXPECT_EQ(schema
                 .Query("SELECT data_type FROM information_schema.columns WHERE table_name = "
                        "'signals' AND column_name = 'payload' AND table_schema = '" +
