@@ -11,6 +11,7 @@ void AddPublishCommand(CLI::App& app, int* exit_code);
 void AddPipelinesCommand(CLI::App& app, int* exit_code);
 void AddExecutionsCommand(CLI::App& app, int* exit_code);
 void AddBenchCommand(CLI::App& app, int* exit_code);
+void AddBarsCommand(CLI::App& app, int* exit_code);
 
 // Exit codes shared by every subcommand.
 inline constexpr int kExitOk = 0;
