@@ -1,6 +1,7 @@
 // `sigflow bars ingest | list | features`: price bars into and out of the store's lane_telemetry,
 // and the features computed from them (lane_features).
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <limits>
 
@@ -9,6 +10,7 @@
 #include "core/time_format.h"
 #include "market/csv_bar_source.h"
 #include "market/features.h"
+#include "market/finnhub/finnhub_bar_source.h"
 #include "store/market_store.h"
 
 namespace sigflow {
@@ -18,6 +20,8 @@ struct BarsFlags {
   std::string store;
   std::string file;
   std::string ticker;
+  std::vector<std::string> tickers;  // fetch
+  std::string from, to;              // fetch
   bool no_features = false;
   int limit = 20;
   bool json = false;
@@ -110,6 +114,82 @@ int RunIngest(const BarsFlags& flags) {
         static_cast<long long>(feature_rows));
   }
   return kExitOk;
+}
+
+// Finnhub's options from the environment: FINNHUB_API_KEY, FINNHUB_BASE_URL,
+// FINNHUB_CALLS_PER_MINUTE. A bad value is named.
+Result<FinnhubOptions> FinnhubFromEnv() {
+  FinnhubOptions options;
+  if (const char* key = std::getenv("FINNHUB_API_KEY")) options.api_key = key;
+  if (const char* url = std::getenv("FINNHUB_BASE_URL"); url && *url) options.base_url = url;
+  if (const char* calls = std::getenv("FINNHUB_CALLS_PER_MINUTE"); calls && *calls) {
+    char* end = nullptr;
+    const long n = std::strtol(calls, &end, 10);
+    if (*end != '\0' || n < 1 || n > 100000) {
+      return Status::InvalidArgument(
+          std::string("FINNHUB_CALLS_PER_MINUTE: expected an integer from 1 to 100000, got '") +
+          calls + "'");
+    }
+    options.calls_per_minute = static_cast<int>(n);
+  }
+  return options;
+}
+
+int RunFetch(const BarsFlags& flags) {
+  BarQuery query;
+  if (!flags.from.empty()) {
+    auto ms = ParseIso8601(flags.from);
+    if (!ms) {
+      std::cerr << "sigflow bars fetch: --from: expected a date like 2024-01-31\n";
+      return kExitUsage;
+    }
+    query.from_ms = *ms;
+  }
+  if (!flags.to.empty()) {
+    auto ms = ParseIso8601(flags.to);
+    if (!ms) {
+      std::cerr << "sigflow bars fetch: --to: expected a date like 2024-12-31\n";
+      return kExitUsage;
+    }
+    query.to_ms = *ms + 86'400'000 - 1;
+  }
+  auto options = FinnhubFromEnv();
+  if (!options.ok()) {
+    std::cerr << "sigflow bars fetch: " << options.status().message() << "\n";
+    return kExitUsage;
+  }
+  auto source = FinnhubBarSource::Open(*options);
+  if (!source.ok()) {
+    std::cerr << "sigflow bars fetch: " << source.status().message() << "\n";
+    return kExitUsage;
+  }
+  int exit_code = kExitOk;
+  auto store = Open(flags, &exit_code);
+  if (!store) return exit_code;
+  MarketStore* market = MarketStoreOf(store.get());
+  for (const std::string& ticker : flags.tickers) {
+    query.ticker = ticker;
+    std::vector<Bar> bars;
+    if (Status s = (*source)->Read(query, &bars); !s.ok()) {
+      std::cerr << "sigflow bars fetch: " << s.ToString() << "\n";
+      exit_code = kExitFailure;
+      continue;  // the other tickers still come in
+    }
+    auto written = market->UpsertBars(bars);
+    auto features = written.ok() && !bars.empty() ? RecomputeFeatures(market, bars[0].ticker)
+                                                  : Result<int64_t>(int64_t{0});
+    if (!written.ok() || !features.ok()) {
+      std::cerr << "sigflow bars fetch: " << ticker << ": "
+                << (written.ok() ? features.status() : written.status()).ToString() << "\n";
+      exit_code = kExitFailure;
+      continue;
+    }
+    std::printf("%s: %zu bars from Finnhub: %lld new, %lld updated, %lld unchanged\n",
+                ticker.c_str(), bars.size(), static_cast<long long>(written->inserted),
+                static_cast<long long>(written->updated),
+                static_cast<long long>(written->unchanged));
+  }
+  return exit_code;
 }
 
 int RunList(const BarsFlags& flags) {
@@ -232,6 +312,17 @@ void AddBarsCommand(CLI::App& app, int* exit_code) {
   ingest->add_flag("--json", flags->json, "print the summary as one JSON line");
   add_store(ingest);
   ingest->callback([flags, exit_code] { *exit_code = RunIngest(*flags); });
+
+  auto* fetch = cmd->add_subcommand(
+      "fetch",
+      "Fetch daily candles from Finnhub (FINNHUB_API_KEY; FINNHUB_BASE_URL, default\n"
+      "https://finnhub.io/api/v1; at most FINNHUB_CALLS_PER_MINUTE requests a minute, default 60)\n"
+      "and store them like `bars ingest`, features included. Without --from: the last 730 days.");
+  fetch->add_option("TICKER", flags->tickers, "one or more symbols")->required();
+  fetch->add_option("--from", flags->from, "first date, YYYY-MM-DD");
+  fetch->add_option("--to", flags->to, "last date, YYYY-MM-DD (default today)");
+  add_store(fetch);
+  fetch->callback([flags, exit_code] { *exit_code = RunFetch(*flags); });
 
   auto* list = cmd->add_subcommand(
       "list", "Without --ticker: one line per stored ticker. With --ticker: its latest bars");

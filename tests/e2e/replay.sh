@@ -128,3 +128,50 @@ expect_exit 2 "$SIGFLOW" bars list --ticker 'not a ticker'
 expect_exit 1 "$SIGFLOW" bars ingest "$WORK/bad.csv" --ticker BAD
 grep -q "bad.csv:3" "$WORK/err" || fail "ingest error without file:line"
 pass "bars ingest/list/features and replay --store-bars"
+
+# ---- 4. bars fetch from a local fake of Finnhub's /stock/candle (127.0.0.1, a free port) ----
+cat >"$WORK/fake_finnhub.py" <<'PY'
+import http.server, json, sys, urllib.parse
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        url = urllib.parse.urlparse(self.path)
+        q = urllib.parse.parse_qs(url.query)
+        if self.headers.get("X-Finnhub-Token") != "e2e-key":
+            code, body = 401, {"error": "Invalid API key."}
+        elif url.path != "/api/v1/stock/candle" or q.get("resolution") != ["D"]:
+            code, body = 404, {"error": "not found"}
+        elif q["symbol"] == ["AAPL"]:
+            code, body = 200, {"c": [185.64, 184.25], "h": [188.44, 185.88], "l": [183.89, 183.43],
+                               "o": [187.15, 184.22], "s": "ok", "t": [1704153600, 1704240000],
+                               "v": [82488700, 58414500]}
+        else:
+            code, body = 200, {"s": "no_data"}
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def log_message(self, *args): pass
+server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+open(sys.argv[1], "w").write(str(server.server_port))
+server.timeout = 30
+for _ in range(20): server.handle_request()  # bounded: the test makes a handful of requests
+PY
+python3 "$WORK/fake_finnhub.py" "$WORK/finnhub.port" &
+fake=$!
+for _ in $(seq 100); do [ -s "$WORK/finnhub.port" ] && break; sleep 0.05; done
+export FINNHUB_BASE_URL="http://127.0.0.1:$(cat "$WORK/finnhub.port")/api/v1"
+FINNHUB_API_KEY=e2e-key expect_exit 0 "$SIGFLOW" bars fetch AAPL --from 2024-01-01 --to 2024-01-31
+grep -q "AAPL: 2 bars from Finnhub: 2 new" "$WORK/out" || fail "fetch: $(cat "$WORK/out" "$WORK/err")"
+FINNHUB_API_KEY=e2e-key expect_exit 0 "$SIGFLOW" bars list --ticker AAPL --json
+[ "$(json_get "$WORK/out" "[(b['date'], b['close']) for b in d]")" = "[('2024-01-02', 185.64), ('2024-01-03', 184.25)]" ] \
+  || fail "fetched bars: $(cat "$WORK/out")"
+FINNHUB_API_KEY=wrong expect_exit 1 "$SIGFLOW" bars fetch AAPL --from 2024-01-01
+grep -q "unauthenticated.*HTTP 401.*check FINNHUB_API_KEY" "$WORK/err" || fail "401: $(cat "$WORK/err")"
+FINNHUB_API_KEY=e2e-key expect_exit 1 "$SIGFLOW" bars fetch NOPE
+grep -q "not_found.*NOPE" "$WORK/err" || fail "no_data: $(cat "$WORK/err")"
+env -u FINNHUB_API_KEY "$SIGFLOW" bars fetch AAPL >"$WORK/out" 2>"$WORK/err" && fail "fetch without a key succeeded"
+grep -q "FINNHUB_API_KEY is not set" "$WORK/err" || fail "missing key: $(cat "$WORK/err")"
+kill "$fake" 2>/dev/null || true
+pass "bars fetch from a local Finnhub: candles stored, 401 / no_data / missing key named"
