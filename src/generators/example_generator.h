@@ -27,7 +27,7 @@ class CloseAboveEmaGenerator final : public BarDrivenGenerator {
 
  private:
   CloseAboveEmaGenerator(BarGeneratorOptions options, int period)
-      : BarDrivenGenerator(std::move(options)), period_(period) {}
+      : BarDrivenGenerator(std::move(options)), period_(period), variant_(std::to_string(period)) {}
 
   // Called once per bar, per ticker in time order.
   void ProcessBar(const Bar& bar, std::vector<Signal>* out) override {
@@ -41,7 +41,7 @@ class CloseAboveEmaGenerator final : public BarDrivenGenerator {
     BarSignalSpec spec;
     spec.source = name();
     spec.signal_type = "close_above_ema";
-    spec.variant = std::to_string(period_);  // part of the deterministic signal_id
+    spec.variant = variant_;  // a view: part of the deterministic signal_id
     spec.bias = Bias::kBullish;
     spec.confidence = 0.6;
     spec.reasoning = "Close " + FormatPrice(bar.close) + " crossed above its " +
@@ -55,6 +55,7 @@ class CloseAboveEmaGenerator final : public BarDrivenGenerator {
     bool was_above;
   };
   int period_;
+  std::string variant_;  // outlives every BarSignalSpec that views it
   std::unordered_map<std::string, State> state_;
 };
 
