@@ -8,6 +8,7 @@ PACKAGES=(
   libsqlite3-dev libsimdjson-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev
   libpq-dev postgresql librdkafka-dev
+  libcurl4-openssl-dev libcpp-httplib-dev
 )
 
 missing=()

@@ -1,6 +1,8 @@
 // `sigflow bench match`: the matching benchmark (bench/match_bench.h), one JSON line on stdout.
 #include <iostream>
+#include <limits>
 
+#include "bench/market_bench.h"
 #include "bench/match_bench.h"
 #include "cli/commands.h"
 
@@ -37,6 +39,45 @@ void AddBenchCommand(CLI::App& app, int* exit_code) {
     }
     std::cout << RunMatchBench(*options, &std::cerr).dump() << std::endl;
     *exit_code = kExitOk;
+  });
+
+  auto indicators = std::make_shared<IndicatorBenchOptions>();
+  auto* ind = cmd->add_subcommand(
+      "indicators",
+      "Indicator updates per second (SMA 50/200, EMA 20, ATR 14, volatility 20, a whole feature\n"
+      "row) on a seeded random walk, beside a from-scratch 200-bar SMA, one JSON line.");
+  ind->add_option("--updates", indicators->updates, "bars per indicator per run")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  ind->add_option("--naive-updates", indicators->naive_updates, "bars for the naive baseline")
+      ->check(CLI::Range(size_t{200}, std::numeric_limits<size_t>::max()))
+      ->capture_default_str();
+  ind->add_option("--seed", indicators->seed, "random walk seed")->capture_default_str();
+  ind->add_option("--repetitions", indicators->repetitions, "runs of each (median)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  ind->callback([indicators, exit_code] {
+    std::cout << RunIndicatorBench(*indicators).dump() << std::endl;
+    *exit_code = kExitOk;
+  });
+
+  auto replay = std::make_shared<ReplayBenchOptions>();
+  auto* rep = cmd->add_subcommand(
+      "replay",
+      "A whole CSV of history through the four bar-driven generators (bars/s), with and without\n"
+      "encoding the signals, beside a naive replay recomputing the SMAs per bar, one JSON line.");
+  rep->add_option("--file", replay->file, "CSV of daily bars")->capture_default_str();
+  rep->add_option("--repetitions", replay->repetitions, "runs of each (median)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  rep->callback([replay, exit_code] {
+    try {
+      std::cout << RunReplayBench(*replay).dump() << std::endl;
+      *exit_code = kExitOk;
+    } catch (const std::exception& e) {
+      std::cerr << "sigflow bench replay: " << e.what() << "\n";
+      *exit_code = kExitFailure;
+    }
   });
 }
 

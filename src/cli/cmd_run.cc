@@ -4,6 +4,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cli/adapters.h"
 #include "cli/commands.h"
 #include "cli/demo_pipelines.h"
 #include "cli/open_store.h"
@@ -61,7 +62,24 @@ void PrintSummary(const RunSummary& s, bool json) {
   std::fflush(stdout);
 }
 
-int RunRoles(const RoleFlags& flags, RuntimeRoles roles, bool seed_demo) {
+// `sigflow run --replay`: the replay publishes on this thread while the runtime's dispatcher
+// and workers take the signals through the whole path; then everything published is drained.
+int ReplayThroughRuntime(Runtime* runtime, const Settings& settings, Replay* replay,
+                         bool store_bars) {
+  auto producer = OpenProducer(settings);
+  if (!producer.ok()) {
+    std::cerr << "sigflow: " << producer.status().message() << "\n";
+    return kExitFailure;
+  }
+  auto emit = EncodingEmit(producer->get(), [runtime](size_t n) { runtime->NotePublished(n); });
+  const int code = replay->Run(emit, store_bars ? MarketStoreOf(runtime->store()) : nullptr);
+  // A replay publishes far faster than pipelines run: allow a minute to drain.
+  if (code == kExitOk && !g_interrupted.load()) runtime->Drain(std::chrono::seconds(60));
+  return code;
+}
+
+int RunRoles(const RoleFlags& flags, RuntimeRoles roles, bool seed_demo,
+             const ReplayFlags* replay_flags = nullptr) {
   // Zero (the default for the single roles) runs until Ctrl-C.
   std::chrono::milliseconds duration{0};
   if (!flags.duration.empty()) {
@@ -75,6 +93,13 @@ int RunRoles(const RoleFlags& flags, RuntimeRoles roles, bool seed_demo) {
   }
   auto settings = LoadSettingsOrPrint(SettingFlags{flags.store, flags.workers});
   if (!settings) return kExitUsage;
+  std::unique_ptr<Replay> replay;
+  if (replay_flags != nullptr) {
+    int code = kExitOk;
+    replay = Replay::Load(*replay_flags, &code);
+    if (!replay) return code;
+    roles.generate = false;  // the replay is the generator
+  }
   auto runtime = Runtime::Start(*settings, roles);
   if (!runtime.ok()) {
     std::cerr << "sigflow: " << runtime.status().message() << "\n";
@@ -90,6 +115,13 @@ int RunRoles(const RoleFlags& flags, RuntimeRoles roles, bool seed_demo) {
   }
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
+  if (replay) {
+    const int code =
+        ReplayThroughRuntime(runtime->get(), *settings, replay.get(), replay_flags->store_bars);
+    (*runtime)->Stop();
+    PrintSummary((*runtime)->Summary(), flags.json);
+    return code;
+  }
   const auto deadline = duration.count() > 0 ? std::chrono::steady_clock::now() + duration
                                              : std::chrono::steady_clock::time_point::max();
   while (!g_interrupted.load() && std::chrono::steady_clock::now() < deadline) {
@@ -100,6 +132,28 @@ int RunRoles(const RoleFlags& flags, RuntimeRoles roles, bool seed_demo) {
   (*runtime)->Stop();
   PrintSummary((*runtime)->Summary(), flags.json);
   return kExitOk;
+}
+
+void AddReplayOptions(CLI::App* cmd, ReplayFlags* replay, const char* what) {
+  cmd->add_option("--replay", replay->file,
+                  std::string(what) +
+                      ". Files: Date,Open,High,Low,Close,Volume, or Date + one close column per "
+                      "ticker");
+  cmd->add_option("--ticker", replay->ticker,
+                  "replay: the ticker of an OHLCV file (default: from its name), or the one "
+                  "column of a wide file to replay");
+  cmd->add_option("--from", replay->from,
+                  "replay: first date whose signals are emitted, YYYY-MM-DD (earlier bars still "
+                  "warm the indicators up)");
+  cmd->add_option("--to", replay->to, "replay: last date, YYYY-MM-DD");
+  cmd->add_option("--generators", replay->generators,
+                  "replay: comma-separated generators (golden_cross, death_cross, "
+                  "volatility_breakout, price_level)")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_flag("--store-bars", replay->store_bars,
+                "replay: also store every bar and its features in the store (lane_telemetry, "
+                "lane_features)");
 }
 
 CLI::App* AddRole(CLI::App& app, const char* name, const char* description,
@@ -128,9 +182,15 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
       "store is seeded with demo pipelines. Prints a summary on exit.",
       run, /*with_workers=*/true);
   run_cmd->add_flag("--no-demo", run->no_demo, "do not seed demo pipelines into an empty store");
-  run_cmd->callback([run, exit_code] {
+  auto run_replay = std::make_shared<ReplayFlags>();
+  AddReplayOptions(run_cmd, run_replay.get(),
+                   "instead of the mock generator, replay this CSV of daily bars through the "
+                   "whole path (generators, dispatcher, workers), drain, print the summary and "
+                   "exit; --duration is ignored");
+  run_cmd->callback([run, run_replay, exit_code] {
     RuntimeRoles roles{true, true, true, std::chrono::milliseconds(1000)};
-    *exit_code = RunRoles(*run, roles, !run->no_demo);
+    *exit_code =
+        RunRoles(*run, roles, !run->no_demo, run_replay->file.empty() ? nullptr : run_replay.get());
   });
 
   auto dispatch = std::make_shared<RoleFlags>();
@@ -159,20 +219,9 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
       "Example: sigflow generate --replay data/sp500_2000_2020_daily.csv --generators "
       "golden_cross,death_cross",
       generate, false);
-  generate_cmd->add_option("--replay", replay->file,
-                           "CSV of daily bars: Date,Open,High,Low,Close,Volume, or Date + one "
-                           "close column per ticker");
-  generate_cmd->add_option("--ticker", replay->ticker,
-                           "replay: the ticker of an OHLCV file (default: from its name), or "
-                           "the one column of a wide file to replay");
-  generate_cmd->add_option("--from", replay->from, "replay: first date, YYYY-MM-DD");
-  generate_cmd->add_option("--to", replay->to, "replay: last date, YYYY-MM-DD");
-  generate_cmd
-      ->add_option("--generators", replay->generators,
-                   "replay: comma-separated generators (golden_cross, death_cross, "
-                   "volatility_breakout, price_level)")
-      ->delimiter(',')
-      ->capture_default_str();
+  AddReplayOptions(generate_cmd, replay.get(),
+                   "run the bar-driven generators over this CSV of daily bars as fast as "
+                   "possible, printing one JSON signal per line (or publishing with --to-bus)");
   generate_cmd->add_flag("--to-bus", replay->to_bus, "replay: publish to the bus, not stdout");
   generate_cmd->callback([generate, replay, exit_code] {
     if (!replay->file.empty()) {

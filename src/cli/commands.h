@@ -12,6 +12,7 @@ void AddPipelinesCommand(CLI::App& app, int* exit_code);
 void AddExecutionsCommand(CLI::App& app, int* exit_code);
 void AddBenchCommand(CLI::App& app, int* exit_code);
 void AddLagCommand(CLI::App& app, int* exit_code);  // the dispatchers' Kafka consumer lag
+void AddBarsCommand(CLI::App& app, int* exit_code);
 
 // Exit codes shared by every subcommand.
 inline constexpr int kExitOk = 0;

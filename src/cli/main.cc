@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   sigflow::AddPublishCommand(app, &exit_code);
   sigflow::AddPipelinesCommand(app, &exit_code);
   sigflow::AddExecutionsCommand(app, &exit_code);
+  sigflow::AddBarsCommand(app, &exit_code);
   sigflow::AddBenchCommand(app, &exit_code);
   sigflow::AddLagCommand(app, &exit_code);
   try {

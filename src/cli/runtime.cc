@@ -100,11 +100,12 @@ void Runtime::Drain(std::chrono::milliseconds limit) {
   if (generators_) generators_->Stop();
   auto before = [&] { return std::chrono::steady_clock::now() < deadline; };
   auto nap = [] { std::this_thread::sleep_for(std::chrono::milliseconds(20)); };
-  if (dispatcher_ && generators_) {
-    while (before() && dispatcher_->probe().signals_consumed.load() <
-                           generators_->probe().signals_published_total.load()) {
-      nap();
-    }
+  auto published = [this] {
+    return external_published_.load() +
+           (generators_ ? generators_->probe().signals_published_total.load() : 0);
+  };
+  if (dispatcher_) {
+    while (before() && dispatcher_->probe().signals_consumed.load() < published()) nap();
   }
   if (workers_) {
     while (before()) {
@@ -129,7 +130,8 @@ Runtime::~Runtime() { Stop(); }
 RunSummary Runtime::Summary() const {
   RunSummary s;
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-  if (generators_) s.signals_published = generators_->probe().signals_published_total.load();
+  s.signals_published = external_published_.load();
+  if (generators_) s.signals_published += generators_->probe().signals_published_total.load();
   if (dispatcher_) {
     const auto& p = dispatcher_->probe();
     s.signals_consumed = p.signals_consumed.load();

@@ -49,6 +49,9 @@ class Runtime {
   ~Runtime();
 
   Store* store() { return store_.get(); }
+  // Counts signals this process published outside the generator runner (a replay under
+  // `sigflow run --replay`), so that Drain waits for them and the summary includes them.
+  void NotePublished(uint64_t signals) { external_published_.fetch_add(signals); }
   // Stops generating, then waits (up to `limit`) until the dispatcher has consumed everything
   // this process published and the queue has no PENDING/RUNNING execution left.
   void Drain(std::chrono::milliseconds limit);
@@ -71,6 +74,7 @@ class Runtime {
   std::shared_ptr<WorkerPool> workers_;
   std::unique_ptr<BusProducer> producer_;
   std::unique_ptr<GeneratorRunner> generators_;
+  std::atomic<uint64_t> external_published_{0};
   bool stopped_ = false;
 };
 

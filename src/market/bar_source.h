@@ -6,7 +6,8 @@
 //   the same day) come in the source's ticker order (Tickers()). So the bars of any one ticker are
 //   strictly ascending in time, which is what indicators and bar-driven generators require.
 // - Errors are values: a Status with a code from {not_found, invalid_argument, unavailable,
-//   bad_bar_data}. On error nothing is appended to *out.
+//   bad_bar_data}, and for remote sources also {failed_precondition, unauthenticated,
+//   permission_denied, rate_limited} (see the source's header). On error nothing is appended.
 // - Bars are validated (see bar.h): positive finite prices, high >= low, volume >= 0.
 // Ownership: the caller owns the source; bars are returned by value.
 #pragma once

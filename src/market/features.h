@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -84,6 +85,30 @@ class FeatureComputer {
   VolRatio vol_;
   int64_t bars_ = 0;
   std::optional<int64_t> last_ts_ms_;
+};
+
+// FeatureBook: one FeatureComputer per ticker, created on a ticker's first bar, for streams in
+// which tickers interleave (a replay of a wide file, an ingestion of several series). Each
+// ticker's bars must still come in strictly ascending time (FeatureComputer::Update's errors).
+// Not thread-safe (one owner); the clock must outlive it.
+class FeatureBook {
+ public:
+  explicit FeatureBook(const FeatureOptions& options = {},
+                       const Clock* clock = SystemClock::Default())
+      : options_(options), clock_(clock) {}
+
+  Status Update(const Bar& bar, Features* out) {
+    auto it = computers_.find(bar.ticker);
+    if (it == computers_.end()) {
+      it = computers_.emplace(bar.ticker, FeatureComputer(bar.ticker, options_, clock_)).first;
+    }
+    return it->second.Update(bar, out);
+  }
+
+ private:
+  FeatureOptions options_;
+  const Clock* clock_;
+  std::map<std::string, FeatureComputer, std::less<>> computers_;
 };
 
 }  // namespace sigflow

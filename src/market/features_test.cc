@@ -96,6 +96,32 @@ TEST(FeatureComputerTest, GapsInDatesDoNotChangeTheValues) {
   EXPECT_EQ(a.vol_ratio, b.vol_ratio);
 }
 
+// Interleaved tickers (a wide file) give each ticker exactly what its own computer gives, and an
+// out-of-order bar of one ticker is refused without touching the others.
+TEST(FeatureBookTest, InterleavedTickersMatchSeparateComputers) {
+  ManualClock clock(5);
+  FeatureBook book(Small(), &clock);
+  FeatureComputer a("A", Small(), &clock), b("B", Small(), &clock);
+  const double closes_a[] = {10, 11, 9, 12, 13, 12.5};
+  const double closes_b[] = {50, 49, 52, 51, 55, 54};
+  for (int i = 0; i < 6; ++i) {
+    Features from_book_a, from_book_b, alone_a, alone_b;
+    ASSERT_TRUE(book.Update(CloseOnlyBar("A", i * kDay, closes_a[i]), &from_book_a).ok());
+    ASSERT_TRUE(book.Update(CloseOnlyBar("B", i * kDay, closes_b[i]), &from_book_b).ok());
+    ASSERT_TRUE(a.Update(CloseOnlyBar("A", i * kDay, closes_a[i]), &alone_a).ok());
+    ASSERT_TRUE(b.Update(CloseOnlyBar("B", i * kDay, closes_b[i]), &alone_b).ok());
+    EXPECT_EQ(from_book_a.sma_long, alone_a.sma_long) << i;
+    EXPECT_EQ(from_book_a.atr, alone_a.atr) << i;
+    EXPECT_EQ(from_book_b.ema, alone_b.ema) << i;
+    EXPECT_EQ(from_book_b.vol_ratio, alone_b.vol_ratio) << i;
+    EXPECT_EQ(from_book_b.bars, i + 1);
+  }
+  Features row;
+  EXPECT_EQ(book.Update(CloseOnlyBar("A", 2 * kDay, 10), &row).code(), "out_of_order");
+  EXPECT_TRUE(book.Update(CloseOnlyBar("B", 6 * kDay, 53), &row).ok());
+  EXPECT_EQ(row.bars, 7);
+}
+
 TEST(FeatureComputerTest, ConstantPricesGiveFlatTrendZeroAtrAndVol) {
   FeatureComputer fc("X");
   Features f;

@@ -5,7 +5,8 @@ source "$(dirname "$0")/lib.sh"
 cd "$WORK"
 
 for cmd in "" run dispatch work generate publish "pipelines" "pipelines add" "pipelines list" \
-  "pipelines remove" "executions" "executions list" "bench" "bench match" lag; do
+  "pipelines remove" "executions" "executions list" "bench" "bench match" "bench indicators" \
+  "bench replay" "bars" "bars ingest" "bars fetch" "bars list" "bars features" lag; do
   # shellcheck disable=SC2086
   expect_exit 0 "$SIGFLOW" $cmd --help
   grep -qi "usage" "$WORK/out" || fail "sigflow $cmd --help printed no usage"

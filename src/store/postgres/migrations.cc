@@ -1,5 +1,6 @@
 #include "store/postgres/migrations.h"
 
+#include <set>
 #include <string>
 
 namespace sigflow::store_postgres {
@@ -222,13 +223,50 @@ const std::string& InitialMigration() {
   return sql;
 }
 
+// Seed 003's bars and features, as on SQLite. DOUBLE PRECISION is an IEEE double: with
+// PostgreSQL's default extra_float_digits (1) its text output is the shortest exact form, so a
+// value reads back bit for bit.
+constexpr char kMarketSchema[] = R"sql(
+CREATE TABLE lane_telemetry (
+  ticker      TEXT NOT NULL,
+  ts          BIGINT NOT NULL,
+  open        DOUBLE PRECISION NOT NULL,
+  high        DOUBLE PRECISION NOT NULL,
+  low         DOUBLE PRECISION NOT NULL,
+  close       DOUBLE PRECISION NOT NULL,
+  volume      DOUBLE PRECISION NOT NULL,
+  has_ohlc    BOOLEAN NOT NULL DEFAULT TRUE,
+  ingested_at BIGINT NOT NULL,
+  PRIMARY KEY (ticker, ts)
+);
+
+CREATE TABLE lane_features (
+  ticker      TEXT NOT NULL,
+  ts          BIGINT NOT NULL,
+  computed_at BIGINT NOT NULL,
+  close       DOUBLE PRECISION NOT NULL,
+  bars        BIGINT NOT NULL,
+  sma_short   DOUBLE PRECISION,
+  sma_long    DOUBLE PRECISION,
+  ema         DOUBLE PRECISION,
+  atr         DOUBLE PRECISION,
+  recent_vol  DOUBLE PRECISION,
+  vol_ratio   DOUBLE PRECISION,
+  trend       TEXT CHECK (trend IN ('UP', 'DOWN', 'FLAT')),
+  PRIMARY KEY (ticker, ts)
+);
+)sql";
+
+// Version 3 is taken by the ledger tables (dispatch_recommendations, dispatch_executions,
+// dispatcher_runs), which come in their own change.
 const Migration* AllMigrations() {
   static const Migration migrations[] = {
       {1, "initial schema", InitialMigration().c_str()},
+      {2, "bars and features", kMarketSchema},
   };
   return migrations;
 }
-constexpr size_t kMigrationCount = 1;
+constexpr size_t kMigrationCount = 2;
 
 // Any constant shared by every sigflow process: serialises the migrators of one database.
 constexpr int64_t kMigrationLockKey = 0x7369676d69677261;  // "sigmigra"
@@ -295,8 +333,17 @@ Status ApplyMigrations(PgConnection* conn, int64_t now_ms) {
                             " is newer than this sigflow knows (" + std::to_string(latest) +
                             "): upgrade sigflow");
   }
+  // Every version not recorded yet, not only those above the highest: a database made by a build
+  // that had a later migration but not an earlier one (branches merged in another order) still
+  // gets the earlier one.
+  std::set<int> applied;
+  if (*version > 0) {
+    auto rows = conn->Exec("SELECT version FROM schema_migrations");
+    if (!rows.ok()) return rows.status();
+    for (int i = 0; i < rows->rows(); ++i) applied.insert(static_cast<int>(rows->Int(i, 0)));
+  }
   for (const Migration& m : Migrations()) {
-    if (m.version <= *version) continue;
+    if (applied.count(m.version)) continue;
     Status status = ApplyOne(conn, m, now_ms);
     if (!status.ok()) return status;
   }

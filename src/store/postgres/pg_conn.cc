@@ -2,6 +2,7 @@
 
 #include <poll.h>
 
+#include <bit>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -93,6 +94,13 @@ PgParams& PgParams::Bool(bool value) {
   return *this;
 }
 
+PgParams& PgParams::Float8(double value) {
+  Begin(oid::kFloat8);
+  AppendInt64(std::bit_cast<int64_t>(value));
+  End();
+  return *this;
+}
+
 // Binary array format (PostgreSQL's array_recv): ndim, has-nulls flag, element type, then per
 // dimension its size and lower bound, then each element as length + bytes.
 PgParams& PgParams::BeginArray(Oid array_type, Oid element_type) {
@@ -131,6 +139,18 @@ void PgParams::ElementBool(bool value) {
   ++array_count_;
 }
 
+void PgParams::ElementFloat8(double value) {
+  AppendInt32(8);
+  AppendInt64(std::bit_cast<int64_t>(value));
+  ++array_count_;
+}
+
+// array_recv reads a length of -1 as NULL whatever the header's has-nulls flag says.
+void PgParams::ElementNull() {
+  AppendInt32(-1);
+  ++array_count_;
+}
+
 PgParams& PgParams::EndArray() {
   if (array_count_ == 0) {
     // An empty array has no dimensions: keep ndim = 0, flags and the element type.
@@ -159,6 +179,13 @@ std::string_view PgResult::Text(int row, int col) const {
 int64_t PgResult::Int(int row, int col) const {
   std::string_view text = Text(row, col);
   int64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+double PgResult::Double(int row, int col) const {
+  std::string_view text = Text(row, col);
+  double value = 0;
   std::from_chars(text.data(), text.data() + text.size(), value);
   return value;
 }

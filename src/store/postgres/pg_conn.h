@@ -28,9 +28,9 @@ namespace sigflow::store_postgres {
 
 // Type OIDs from PostgreSQL's catalog (pg_type.dat); stable across versions.
 namespace oid {
-inline constexpr Oid kBool = 16, kBytea = 17, kInt8 = 20, kInt4 = 23, kText = 25;
+inline constexpr Oid kBool = 16, kBytea = 17, kInt8 = 20, kInt4 = 23, kText = 25, kFloat8 = 701;
 inline constexpr Oid kBoolArray = 1000, kByteaArray = 1001, kInt4Array = 1007, kTextArray = 1009,
-                     kInt8Array = 1016;
+                     kInt8Array = 1016, kFloat8Array = 1022;
 }  // namespace oid
 
 // The parameters of one statement ($1, $2, ... in order of the calls), binary format. Text must
@@ -45,6 +45,7 @@ class PgParams {
   PgParams& Int8(int64_t value);
   PgParams& Int4(int32_t value);
   PgParams& Bool(bool value);
+  PgParams& Float8(double value);  // the IEEE bits, exactly
 
   // An array parameter: BeginArray, one Element* call per element, EndArray.
   PgParams& BeginArray(Oid array_type, Oid element_type);
@@ -52,6 +53,8 @@ class PgParams {
   void ElementInt8(int64_t value);
   void ElementInt4(int32_t value);
   void ElementBool(bool value);
+  void ElementFloat8(double value);
+  void ElementNull();  // a NULL element, of any array type
   PgParams& EndArray();
 
   int size() const { return static_cast<int>(types_.size()); }
@@ -82,6 +85,9 @@ class PgResult {
   bool IsNull(int row, int col) const { return PQgetisnull(result_.get(), row, col) != 0; }
   std::string_view Text(int row, int col) const;  // "" for NULL
   int64_t Int(int row, int col) const;            // 0 for NULL
+  // A float8 column: PostgreSQL's default text output (extra_float_digits >= 1) is the shortest
+  // exact form, so this is the stored double bit for bit. 0 for NULL.
+  double Double(int row, int col) const;
   bool Bool(int row, int col) const { return Text(row, col) == "t"; }
   std::string Bytea(int row, int col) const;  // decoded from the text format ("\x...")
 

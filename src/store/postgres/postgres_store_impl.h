@@ -1,7 +1,8 @@
 // PostgresStore: the class behind OpenPostgresStore (postgres_store.h). Private to
 // store/postgres/: its methods are split by topic over postgres_store.cc (opening, pipelines,
 // history), postgres_notify.cc (change callbacks, the listener), postgres_queue.cc (the
-// execution queue) and postgres_wake.cc (the dispatcher's batch).
+// execution queue), postgres_wake.cc (the dispatcher's batch) and postgres_market.cc (bars and
+// features: the MarketStore side, store/market_store.h, on the same pool).
 //
 // Every method leases a connection from the pool for the duration of its round trip(s) and
 // returns it; no lock of ours is held across a round trip except the pool's own bookkeeping.
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "store/market_store.h"
 #include "store/postgres/pg_conn.h"
 #include "store/postgres/pg_listener.h"
 #include "store/postgres/pg_pool.h"
@@ -36,7 +38,7 @@ Result<Execution> ReadExecution(const PgResult& result, int row);
 void AppendJsonString(std::string_view s, std::string* out);
 void AppendJsonStringArray(const std::vector<std::string>& items, std::string* out);
 
-class PostgresStore final : public Store {
+class PostgresStore final : public Store, public MarketStore {
  public:
   PostgresStore(const PostgresOptions& options, ConnectSettings settings, const Clock* clock,
                 PostgresProbe* probe);
@@ -72,7 +74,24 @@ class PostgresStore final : public Store {
   Result<std::vector<StoredDeadLetter>> ListDeadLetters(int limit) override;
   Result<StoreCounts> Counts() override;
 
+  Result<BarWriteResult> UpsertBars(std::span<const Bar> bars) override;
+  Result<std::vector<StoredBar>> LatestBars(std::string_view ticker, int64_t at_or_before_ms,
+                                            int limit) override;
+  Result<std::vector<Bar>> ReadBars(std::string_view ticker, int64_t from_ms,
+                                    int64_t to_ms) override;
+  Result<std::vector<BarSeriesInfo>> ListBarSeries() override;
+  Result<int64_t> UpsertFeatures(std::span<const Features> rows) override;
+  Result<std::vector<Features>> LatestFeatures(std::string_view ticker, int64_t at_or_before_ms,
+                                               int limit) override;
+
  private:
+  // Runs `chunks` statements on one connection inside BEGIN .. COMMIT; `each(i, conn)` sends
+  // the i-th. Rolls back and returns the first failure.
+  Status InTransaction(size_t chunks, const std::function<Status(size_t, PgConnection&)>& each);
+  // LatestBars / LatestFeatures (postgres_market.cc).
+  template <typename Row, typename Read>
+  Result<std::vector<Row>> Latest(const std::string& sql, std::string_view ticker,
+                                  int64_t at_or_before_ms, int limit, Read read);
   // One statement on a leased connection.
   Result<PgResult> Run(const char* sql, PgParams& params);
   Result<std::vector<Pipeline>> QueryPipelines(const char* where);

@@ -1,5 +1,6 @@
 #include "store/sqlite/migrations.h"
 
+#include <set>
 #include <string>
 
 namespace sigflow::store_sqlite {
@@ -93,8 +94,44 @@ CREATE TABLE dead_letters (
 );
 )sql";
 
+// Seed 003's bars and features. Prices are REAL (IEEE doubles, read back bit for bit); times are
+// epoch milliseconds like every other table. WITHOUT ROWID: every read is by (ticker, ts).
+constexpr char kMarketSchema[] = R"sql(
+CREATE TABLE lane_telemetry (
+  ticker      TEXT NOT NULL,
+  ts          INTEGER NOT NULL,
+  open        REAL NOT NULL,
+  high        REAL NOT NULL,
+  low         REAL NOT NULL,
+  close       REAL NOT NULL,
+  volume      REAL NOT NULL,
+  has_ohlc    INTEGER NOT NULL DEFAULT 1 CHECK (has_ohlc IN (0, 1)),
+  ingested_at INTEGER NOT NULL,
+  PRIMARY KEY (ticker, ts)
+) WITHOUT ROWID;
+
+CREATE TABLE lane_features (
+  ticker      TEXT NOT NULL,
+  ts          INTEGER NOT NULL,
+  computed_at INTEGER NOT NULL,
+  close       REAL NOT NULL,
+  bars        INTEGER NOT NULL,
+  sma_short   REAL,
+  sma_long    REAL,
+  ema         REAL,
+  atr         REAL,
+  recent_vol  REAL,
+  vol_ratio   REAL,
+  trend       TEXT CHECK (trend IS NULL OR trend = 'UP' OR trend = 'DOWN' OR trend = 'FLAT'),
+  PRIMARY KEY (ticker, ts)
+) WITHOUT ROWID;
+)sql";
+
+// Version 3 is taken by the ledger tables (dispatch_recommendations, dispatch_executions,
+// dispatcher_runs), which come in their own change.
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kInitialSchema},
+    {2, "bars and features", kMarketSchema},
 };
 
 constexpr char kCreateMigrationsTable[] =
@@ -157,8 +194,22 @@ Status ApplyMigrations(sqlite::Database* db, int64_t now_ms) {
                             " is newer than this sigflow knows (" + std::to_string(latest) +
                             "): upgrade sigflow");
   }
+  // Every version not recorded yet, not only those above the highest: a database made by a build
+  // that had a later migration but not an earlier one (branches merged in another order) still
+  // gets the earlier one.
+  std::set<int> applied;
+  if (*version > 0) {
+    auto rows = db->Prepare("SELECT version FROM schema_migrations");
+    if (!rows.ok()) return rows.status();
+    while (true) {
+      auto row = rows->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      applied.insert(static_cast<int>(rows->ColumnInt(0)));
+    }
+  }
   for (const Migration& m : kMigrations) {
-    if (m.version <= *version) continue;
+    if (applied.count(m.version)) continue;
     Status status = ApplyOne(db, m, now_ms);
     if (!status.ok()) return status;
   }

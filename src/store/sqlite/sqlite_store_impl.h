@@ -1,6 +1,7 @@
 // SqliteStore: the class behind OpenSqliteStore (sqlite_store.h). Private to store/sqlite/: its
 // methods are split by topic over sqlite_store.cc (pipelines, history), sqlite_queue.cc (the
-// execution queue) and sqlite_wake.cc (the dispatcher's batch).
+// execution queue), sqlite_wake.cc (the dispatcher's batch) and sqlite_market.cc (bars and
+// features: the MarketStore side, store/market_store.h, on the same connection).
 //
 // Threads: one connection behind one mutex. SQLite lets one connection write at a time anyway,
 // and nearly every call here writes (Wake, claims, completions), so a connection per thread
@@ -19,6 +20,7 @@
 
 #include "core/clock.h"
 #include "sqlite/database.h"
+#include "store/market_store.h"
 #include "store/store.h"
 
 namespace sigflow::store_sqlite {
@@ -35,7 +37,7 @@ void AppendJsonStringArray(const std::vector<std::string>& ids, std::string* out
 // Appends `s` as a JSON string (quoted, escaped).
 void AppendJsonString(std::string_view s, std::string* out);
 
-class SqliteStore final : public Store {
+class SqliteStore final : public Store, public MarketStore {
  public:
   SqliteStore(std::unique_ptr<sqlite::Database> db, const Clock* clock)
       : db_(std::move(db)), clock_(clock) {}
@@ -67,12 +69,26 @@ class SqliteStore final : public Store {
   Result<std::vector<StoredDeadLetter>> ListDeadLetters(int limit) override;
   Result<StoreCounts> Counts() override;
 
+  Result<BarWriteResult> UpsertBars(std::span<const Bar> bars) override;
+  Result<std::vector<StoredBar>> LatestBars(std::string_view ticker, int64_t at_or_before_ms,
+                                            int limit) override;
+  Result<std::vector<Bar>> ReadBars(std::string_view ticker, int64_t from_ms,
+                                    int64_t to_ms) override;
+  Result<std::vector<BarSeriesInfo>> ListBarSeries() override;
+  Result<int64_t> UpsertFeatures(std::span<const Features> rows) override;
+  Result<std::vector<Features>> LatestFeatures(std::string_view ticker, int64_t at_or_before_ms,
+                                               int limit) override;
+
  private:
   Result<std::vector<Pipeline>> QueryPipelines(const char* sql);
   // RUNNING -> `status` for the execution owned by `worker`; `conflict` otherwise.
   Status Finish(int64_t execution_id, std::string_view worker, const char* sql,
                 std::string_view text);
   void NotifyPipelinesChanged();
+  // LatestBars / LatestFeatures (sqlite_market.cc).
+  template <typename Row, typename Read>
+  Result<std::vector<Row>> Latest(const std::string& sql, std::string_view ticker,
+                                  int64_t at_or_before_ms, int limit, Read read);
 
   std::mutex mu_;
   std::unique_ptr<sqlite::Database> db_;  // guarded by mu_
