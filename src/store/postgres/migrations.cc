@@ -1,6 +1,10 @@
 #include "store/postgres/migrations.h"
 
+#include <algorithm>
+#include <set>
 #include <string>
+
+#include "store/postgres/ledger_migration.h"
 
 namespace sigflow::store_postgres {
 namespace {
@@ -225,10 +229,11 @@ const std::string& InitialMigration() {
 const Migration* AllMigrations() {
   static const Migration migrations[] = {
       {1, "initial schema", InitialMigration().c_str()},
+      {3, "execution ledger", LedgerMigrationSql()},
   };
   return migrations;
 }
-constexpr size_t kMigrationCount = 1;
+constexpr size_t kMigrationCount = 2;
 
 // Any constant shared by every sigflow process: serialises the migrators of one database.
 constexpr int64_t kMigrationLockKey = 0x7369676d69677261;  // "sigmigra"
@@ -278,25 +283,39 @@ Status ApplyOne(PgConnection* conn, const Migration& m, int64_t now_ms) {
 std::span<const Migration> Migrations() { return {AllMigrations(), kMigrationCount}; }
 
 Result<int> SchemaVersion(PgConnection* conn) {
+  auto applied = AppliedVersions(conn);
+  if (!applied.ok()) return applied.status();
+  return applied->empty() ? 0 : *applied->rbegin();
+}
+
+Result<std::set<int>> AppliedVersions(PgConnection* conn) {
+  std::set<int> versions;
   auto exists = conn->Exec("SELECT to_regclass('schema_migrations') IS NOT NULL");
   if (!exists.ok()) return exists.status();
-  if (!exists->Bool(0, 0)) return 0;
-  auto max = conn->Exec("SELECT coalesce(max(version), 0) FROM schema_migrations");
-  if (!max.ok()) return max.status();
-  return static_cast<int>(max->Int(0, 0));
+  if (!exists->Bool(0, 0)) return versions;
+  auto all = conn->Exec("SELECT version FROM schema_migrations");
+  if (!all.ok()) return all.status();
+  for (int row = 0; row < all->rows(); ++row) versions.insert(static_cast<int>(all->Int(row, 0)));
+  return versions;
 }
 
 Status ApplyMigrations(PgConnection* conn, int64_t now_ms) {
-  auto version = SchemaVersion(conn);
-  if (!version.ok()) return version.status();
-  const int latest = Migrations().back().version;
-  if (*version > latest) {
-    return Status::Internal("database schema version " + std::to_string(*version) +
+  return ApplyMigrations(conn, now_ms, Migrations());
+}
+
+Status ApplyMigrations(PgConnection* conn, int64_t now_ms, std::span<const Migration> known) {
+  auto applied = AppliedVersions(conn);
+  if (!applied.ok()) return applied.status();
+  int latest = 0;
+  for (const Migration& m : known) latest = std::max(latest, m.version);
+  if (!applied->empty() && *applied->rbegin() > latest) {
+    return Status::Internal("database schema version " + std::to_string(*applied->rbegin()) +
                             " is newer than this sigflow knows (" + std::to_string(latest) +
                             "): upgrade sigflow");
   }
-  for (const Migration& m : Migrations()) {
-    if (m.version <= *version) continue;
+  // ApplyOne re-checks under the migration lock: a concurrent opener may have applied it since.
+  for (const Migration& m : known) {
+    if (applied->count(m.version) > 0) continue;
     Status status = ApplyOne(conn, m, now_ms);
     if (!status.ok()) return status;
   }

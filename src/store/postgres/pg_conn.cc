@@ -79,6 +79,17 @@ PgParams& PgParams::Int8(int64_t value) {
   return *this;
 }
 
+PgParams& PgParams::Float8(double value) {
+  Begin(oid::kFloat8);
+  // float8's binary form is the IEEE 754 bit pattern, big-endian, like int8's.
+  int64_t bits;
+  static_assert(sizeof(bits) == sizeof(value));
+  std::memcpy(&bits, &value, sizeof(bits));
+  AppendInt64(bits);
+  End();
+  return *this;
+}
+
 PgParams& PgParams::Int4(int32_t value) {
   Begin(oid::kInt4);
   AppendInt32(value);
@@ -159,6 +170,14 @@ std::string_view PgResult::Text(int row, int col) const {
 int64_t PgResult::Int(int row, int col) const {
   std::string_view text = Text(row, col);
   int64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+double PgResult::Double(int row, int col) const {
+  // Text format: PostgreSQL 12+ prints float8 in its shortest exact form, so this round-trips.
+  std::string_view text = Text(row, col);
+  double value = 0;
   std::from_chars(text.data(), text.data() + text.size(), value);
   return value;
 }

@@ -28,7 +28,7 @@ namespace sigflow::store_postgres {
 
 // Type OIDs from PostgreSQL's catalog (pg_type.dat); stable across versions.
 namespace oid {
-inline constexpr Oid kBool = 16, kBytea = 17, kInt8 = 20, kInt4 = 23, kText = 25;
+inline constexpr Oid kBool = 16, kBytea = 17, kInt8 = 20, kInt4 = 23, kText = 25, kFloat8 = 701;
 inline constexpr Oid kBoolArray = 1000, kByteaArray = 1001, kInt4Array = 1007, kTextArray = 1009,
                      kInt8Array = 1016;
 }  // namespace oid
@@ -45,6 +45,7 @@ class PgParams {
   PgParams& Int8(int64_t value);
   PgParams& Int4(int32_t value);
   PgParams& Bool(bool value);
+  PgParams& Float8(double value);
 
   // An array parameter: BeginArray, one Element* call per element, EndArray.
   PgParams& BeginArray(Oid array_type, Oid element_type);
@@ -82,6 +83,7 @@ class PgResult {
   bool IsNull(int row, int col) const { return PQgetisnull(result_.get(), row, col) != 0; }
   std::string_view Text(int row, int col) const;  // "" for NULL
   int64_t Int(int row, int col) const;            // 0 for NULL
+  double Double(int row, int col) const;          // 0 for NULL
   bool Bool(int row, int col) const { return Text(row, col) == "t"; }
   std::string Bytea(int row, int col) const;  // decoded from the text format ("\x...")
 

@@ -67,6 +67,11 @@ class SqliteStore final : public Store {
   Result<std::vector<StoredDeadLetter>> ListDeadLetters(int limit) override;
   Result<StoreCounts> Counts() override;
 
+  // The connection and the mutex that guards it, shared with the ledger over this store
+  // (sqlite_ledger.cc), which locks the same mutex around each of its calls.
+  std::mutex* connection_mutex() { return &mu_; }
+  sqlite::Database* connection() { return db_.get(); }
+
  private:
   Result<std::vector<Pipeline>> QueryPipelines(const char* sql);
   // RUNNING -> `status` for the execution owned by `worker`; `conflict` otherwise.
