@@ -11,6 +11,9 @@ void AddPublishCommand(CLI::App& app, int* exit_code);
 void AddPipelinesCommand(CLI::App& app, int* exit_code);
 void AddExecutionsCommand(CLI::App& app, int* exit_code);
 void AddBenchCommand(CLI::App& app, int* exit_code);
+void AddExecuteCommand(CLI::App& app, int* exit_code);          // execute
+void AddLedgerCommands(CLI::App& app, int* exit_code);          // ledger, runs, stats
+void AddRecommendationCommands(CLI::App& app, int* exit_code);  // recommendations, trading-state
 
 // Exit codes shared by every subcommand.
 inline constexpr int kExitOk = 0;

@@ -16,6 +16,9 @@ int main(int argc, char** argv) {
   sigflow::AddPublishCommand(app, &exit_code);
   sigflow::AddPipelinesCommand(app, &exit_code);
   sigflow::AddExecutionsCommand(app, &exit_code);
+  sigflow::AddExecuteCommand(app, &exit_code);
+  sigflow::AddLedgerCommands(app, &exit_code);
+  sigflow::AddRecommendationCommands(app, &exit_code);
   sigflow::AddBenchCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
