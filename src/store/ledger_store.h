@@ -108,8 +108,10 @@ struct Settlement {
   std::optional<LedgerEntry> fill;  // present exactly when status is SIMULATED
 };
 
-// Decides a settlement from the ticker's activity. Runs inside Settle's transaction: it must be
-// quick and must not call back into the store.
+// Decides a settlement from the ticker's activity. Runs while Settle is under way (on SQLite,
+// inside its transaction): it must be quick and must not call back into the store. It may be
+// called more than once (PostgreSQL decides again when the ticker's activity changed between
+// its read and its write); only the last decision is written.
 using SettleDecision = std::function<Settlement(const TickerActivity&)>;
 
 struct SettleResult {
@@ -185,10 +187,11 @@ class LedgerStore : public TradingStateReader {
   virtual Result<std::vector<Recommendation>> ClaimRecommendations(std::string_view run_id, int max,
                                                                    int64_t created_since_ms,
                                                                    int64_t now_ms) = 0;
-  // Ends a claimed recommendation in one transaction: takes the ticker's lock, checks that
-  // `claimed` (by id) is still PROCESSING under claimed.dispatcher_run_id, reads the ticker's
-  // activity (`query`), calls `decide`, appends the fill (when SIMULATED) and writes the status,
-  // failure_reason, risk_gate_json and processed_at. `conflict` (nothing written) when the claim
+  // Ends a claimed recommendation atomically: checks that `claimed` (by id) is still PROCESSING
+  // under claimed.dispatcher_run_id, reads the ticker's activity (`query`), calls `decide`, and
+  // appends the fill (when SIMULATED) and writes the status, failure_reason, risk_gate_json and
+  // processed_at in one transaction that holds the ticker's lock and in which the activity is
+  // still what `decide` saw. `conflict` (nothing written) when the claim
   // was lost (reaped and maybe re-claimed by another run); `invalid_argument` when the decision
   // is inconsistent (SIMULATED without a fill, a fill for another recommendation, a status that
   // is not final) or refused by the database.

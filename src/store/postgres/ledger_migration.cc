@@ -190,29 +190,83 @@ CREATE TRIGGER dispatcher_runs_close_once BEFORE UPDATE ON dispatcher_runs
   FOR EACH ROW EXECUTE FUNCTION sigflow_run_guard();
 )sql";
 
-// sigflow_settle: the writing half of LedgerStore::Settle in one round trip, run inside the
-// caller's transaction (which already holds the ticker's lock and the recommendation's row).
-// Appends the fill when p_status is SIMULATED (ON CONFLICT: an earlier attempt's fill stands),
-// then moves the recommendation out of PROCESSING under p_run. Returns whether the
-// recommendation was updated (false: the claim was lost) and whether a fill already existed.
-// A function because each of its statements sees the previous one's row (the guard trigger of
-// the UPDATE checks that the fill exists), which two parts of one statement would not.
+// sigflow_ticker_activity: what the gates read about a recommendation's ticker (the counts of
+// TickerActivityQuery in ledger_store.h). The signs of the exposure sum are TradeDirection's
+// (core/recommendation.h).
+constexpr char kActivityFunction[] = R"sql(
+CREATE FUNCTION sigflow_ticker_activity(
+    p_ticker TEXT, p_id BIGINT, p_created_at BIGINT, p_day_since BIGINT, p_day_until BIGINT,
+    p_rate_window BIGINT, p_exposure BOOLEAN, p_now BIGINT)
+  RETURNS TABLE (r_today BIGINT, r_in_window BIGINT, r_exposure DOUBLE PRECISION)
+  LANGUAGE sql STABLE
+AS $fn$
+  SELECT
+    (SELECT count(*) FROM dispatch_executions e
+     WHERE e.ticker = p_ticker AND e.simulated_ts >= p_day_since AND e.simulated_ts < p_day_until),
+    CASE WHEN p_rate_window > 0 THEN
+      (SELECT count(*) FROM dispatch_recommendations x
+       WHERE x.ticker = p_ticker AND x.created_at > p_created_at - p_rate_window AND
+             (x.created_at < p_created_at OR (x.created_at = p_created_at AND x.id <= p_id)))
+    ELSE 0 END,
+    CASE WHEN p_exposure THEN
+      (SELECT coalesce(sum(CASE e.action WHEN 'BUY_PUT' THEN -e.notional
+                                         WHEN 'SELL_PREMIUM' THEN 0 ELSE e.notional END), 0)
+       FROM dispatch_executions e
+       WHERE e.ticker = p_ticker AND e.simulated_ts <= p_now AND
+             e.simulated_ts + e.max_hold_minutes * 60000::BIGINT > p_now)
+    ELSE 0 END::DOUBLE PRECISION
+$fn$;
+)sql";
+
+// sigflow_settle: the writing half of LedgerStore::Settle in one round trip and one transaction
+// (the statement's own). It takes the ticker's advisory lock, locks the recommendation's row and
+// checks the claim ('lost' when it is no longer PROCESSING under p_run), re-reads the ticker's
+// activity and compares it with the activity the caller decided on ('stale', with the fresh
+// activity, when a fill or a recommendation of the ticker committed in between: the caller
+// decides again). Only then does it append the fill (when p_status is SIMULATED; ON CONFLICT: an
+// earlier attempt's fill stands) and move the recommendation out of PROCESSING ('settled').
+// Each statement of a PL/pgSQL function reads a snapshot taken when it starts, so the activity
+// is read after the lock is held; and the guard trigger of the UPDATE sees the fill inserted
+// before it.
 constexpr char kSettleFunction[] = R"sql(
 CREATE FUNCTION sigflow_settle(
-    p_id BIGINT, p_run UUID, p_status TEXT, p_failure_reason TEXT, p_gates JSONB,
+    p_id BIGINT, p_run UUID, p_lock_key INTEGER, p_day_since BIGINT, p_day_until BIGINT,
+    p_rate_window BIGINT, p_exposure BOOLEAN, p_now BIGINT, p_expected_today BIGINT,
+    p_expected_in_window BIGINT, p_expected_exposure DOUBLE PRECISION,
+    p_status TEXT, p_failure_reason TEXT, p_gates JSONB,
     p_processed_at BIGINT, p_execution_id UUID, p_ticker TEXT, p_action TEXT,
     p_decision_ts BIGINT, p_simulated_ts BIGINT, p_entry_price DOUBLE PRECISION,
     p_fill_model TEXT, p_slippage_bps DOUBLE PRECISION, p_qty DOUBLE PRECISION,
     p_notional DOUBLE PRECISION, p_stop_loss_price DOUBLE PRECISION,
     p_take_profit_price DOUBLE PRECISION, p_max_hold_minutes INTEGER, p_execution_mode TEXT,
     p_explain_json JSONB, p_risk_json JSONB, p_sim_json JSONB)
-  RETURNS TABLE (r_updated BOOLEAN, r_already_filled BOOLEAN)
+  RETURNS TABLE (r_outcome TEXT, r_already_filled BOOLEAN, r_today BIGINT, r_in_window BIGINT,
+                 r_exposure DOUBLE PRECISION)
   LANGUAGE plpgsql
 AS $fn$
 DECLARE
+  v_rec dispatch_recommendations%ROWTYPE;
+  v_today BIGINT;
+  v_in_window BIGINT;
+  v_exposure DOUBLE PRECISION;
   v_already BOOLEAN := FALSE;
-  v_updated BOOLEAN;
 BEGIN
+  PERFORM pg_advisory_xact_lock(1936287588, p_lock_key);  -- 0x73696764, "sigd": ticker locks
+  SELECT * INTO v_rec FROM dispatch_recommendations WHERE id = p_id FOR UPDATE;
+  IF NOT FOUND OR v_rec.status <> 'PROCESSING' OR v_rec.dispatcher_run_id IS DISTINCT FROM p_run
+  THEN
+    RETURN QUERY SELECT 'lost'::TEXT, FALSE, 0::BIGINT, 0::BIGINT, 0::DOUBLE PRECISION;
+    RETURN;
+  END IF;
+  SELECT a.r_today, a.r_in_window, a.r_exposure INTO v_today, v_in_window, v_exposure
+  FROM sigflow_ticker_activity(v_rec.ticker, v_rec.id, v_rec.created_at, p_day_since,
+                               p_day_until, p_rate_window, p_exposure, p_now) a;
+  -- The exposure is a floating sum whose order the plan may change: equal within rounding.
+  IF v_today <> p_expected_today OR v_in_window <> p_expected_in_window OR
+     abs(v_exposure - p_expected_exposure) > 1e-9 * greatest(abs(v_exposure), 1) THEN
+    RETURN QUERY SELECT 'stale'::TEXT, FALSE, v_today, v_in_window, v_exposure;
+    RETURN;
+  END IF;
   IF p_status = 'SIMULATED' THEN
     INSERT INTO dispatch_executions (
       execution_id, recommendation_id, dispatcher_run_id, ticker, action, decision_ts,
@@ -229,9 +283,8 @@ BEGIN
   UPDATE dispatch_recommendations
   SET status = p_status, failure_reason = p_failure_reason, risk_gate_json = p_gates,
       processed_at = p_processed_at
-  WHERE id = p_id AND status = 'PROCESSING' AND dispatcher_run_id = p_run;
-  v_updated := FOUND;
-  RETURN QUERY SELECT v_updated, v_already;
+  WHERE id = p_id;
+  RETURN QUERY SELECT 'settled'::TEXT, v_already, v_today, v_in_window, v_exposure;
 END
 $fn$;
 )sql";
@@ -296,7 +349,7 @@ $fn$;
 
 const char* LedgerMigrationSql() {
   static const std::string sql =
-      std::string(kTables) + kGuards + kSettleFunction + kWakeHaltedFunction;
+      std::string(kTables) + kGuards + kActivityFunction + kSettleFunction + kWakeHaltedFunction;
   return sql.c_str();
 }
 

@@ -26,18 +26,15 @@ constexpr char kRunColumns[] =
     "run_id::text, started_at, finished_at, pulled_count, processed_count, simulated_count, "
     "skipped_count, failed_count, run_config_json::text, run_summary_json::text";
 
-// The advisory-lock class of ticker locks (the two-key form, which never collides with the
-// one-key migration lock): "sigd".
-constexpr int32_t kTickerLockClass = 0x73696764;
-
 std::string Sql(std::string_view a, std::string_view b, std::string_view c = "") {
   std::string sql(a);
   sql.append(b).append(c);
   return sql;
 }
 
-// FNV-1a: a stable 32-bit key per ticker, the same in every process. Two tickers sharing a key
-// only take turns needlessly.
+// The key of a ticker's lock (sigflow_settle takes the two-key advisory lock (0x73696764 "sigd",
+// key), a form that never collides with the one-key migration lock). FNV-1a: stable across
+// processes; two tickers sharing a key only take turns needlessly.
 int32_t TickerLockKey(std::string_view ticker) {
   uint32_t h = 2166136261u;
   for (char c : ticker) {
@@ -118,9 +115,6 @@ class PostgresLedger final : public LedgerStore {
     if (!conn.ok()) return conn.status();
     return (*conn)->Exec(sql.c_str(), params);
   }
-  // Settle's transaction on a leased connection; the caller rolls back on error.
-  Result<SettleResult> SettleOn(PgConnection* conn, const Recommendation& claimed,
-                                const TickerActivityQuery& query, const SettleDecision& decide);
 
   PgPool* pool_;
 };
@@ -274,35 +268,7 @@ Result<std::vector<Recommendation>> PostgresLedger::ClaimRecommendations(std::st
 Result<SettleResult> PostgresLedger::Settle(const Recommendation& claimed,
                                             const TickerActivityQuery& query,
                                             const SettleDecision& decide) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  // The lock key is an integer computed here, so the script can carry it without parameters.
-  const std::string begin = "BEGIN; SELECT pg_advisory_xact_lock(" +
-                            std::to_string(kTickerLockClass) + ", " +
-                            std::to_string(TickerLockKey(claimed.ticker)) + ")";
-  Status begun = (*conn)->ExecScript(begin.c_str());
-  if (!begun.ok()) {
-    if ((*conn)->ok()) (void)(*conn)->ExecScript("ROLLBACK");
-    return begun;
-  }
-  auto result = SettleOn(&**conn, claimed, query, decide);
-  if (!result.ok()) {
-    if ((*conn)->ok()) (void)(*conn)->ExecScript("ROLLBACK");
-    return result;
-  }
-  Status committed = (*conn)->ExecScript("COMMIT");
-  if (!committed.ok()) return committed;
-  if (result->already_filled) {
-    auto existing = FindFill(claimed.id);
-    if (!existing.ok()) return existing.status();
-    result->settlement.fill = std::move(*existing);
-  }
-  return result;
-}
-
-Result<SettleResult> PostgresLedger::SettleOn(PgConnection* conn, const Recommendation& claimed,
-                                              const TickerActivityQuery& query,
-                                              const SettleDecision& decide) {
+  // Round trip 1: the claim and the ticker's activity, without a lock (optimistic).
   PgParams p;
   p.Int8(claimed.id)
       .Int8(query.day.since_ms)
@@ -310,87 +276,107 @@ Result<SettleResult> PostgresLedger::SettleOn(PgConnection* conn, const Recommen
       .Int8(query.rate_window_ms)
       .Bool(query.open_exposure)
       .Int8(query.now_ms);
-  // The signs of the exposure sum are TradeDirection's (core/recommendation.h).
-  const std::string sql = Sql(
-      "SELECT ", kRecommendationColumns,
-      ", (SELECT count(*) FROM dispatch_executions e WHERE e.ticker = r.ticker AND "
-      "e.simulated_ts >= $2 AND e.simulated_ts < $3), "
-      "CASE WHEN $4 > 0 THEN (SELECT count(*) FROM dispatch_recommendations x WHERE "
-      "x.ticker = r.ticker AND x.created_at > r.created_at - $4 AND (x.created_at < r.created_at "
-      "OR (x.created_at = r.created_at AND x.id <= r.id))) ELSE 0 END, "
-      "CASE WHEN $5 THEN (SELECT coalesce(sum(CASE e.action WHEN 'BUY_PUT' THEN -e.notional "
-      "WHEN 'SELL_PREMIUM' THEN 0 ELSE e.notional END), 0) FROM dispatch_executions e WHERE "
-      "e.ticker = r.ticker AND e.simulated_ts <= $6 AND "
-      "e.simulated_ts + e.max_hold_minutes * 60000::bigint > $6) ELSE 0 END "
-      "FROM dispatch_recommendations r WHERE r.id = $1 FOR UPDATE OF r");
-  auto row = conn->Exec(sql.c_str(), p);
+  auto row = Run(Sql("SELECT ", kRecommendationColumns,
+                     ", a.r_today, a.r_in_window, a.r_exposure FROM dispatch_recommendations r, "
+                     "LATERAL sigflow_ticker_activity(r.ticker, r.id, r.created_at, $2, $3, $4, "
+                     "$5, $6) a WHERE r.id = $1"),
+                 p);
   if (!row.ok()) return row.status();
   if (row->rows() == 0) return Status::NotFound("no recommendation " + std::to_string(claimed.id));
   auto current = ledger_rows::ReadRecommendation(ResultRow(*row, 0));
   if (!current.ok()) return current.status();
   const Recommendation& rec = *current;
+  auto lost = [&] {
+    return Status::Error("conflict", "recommendation " + std::to_string(rec.id) +
+                                         " is no longer PROCESSING under run '" +
+                                         claimed.dispatcher_run_id + "': its claim was lost");
+  };
   if (rec.status != RecommendationStatus::kProcessing ||
       rec.dispatcher_run_id != claimed.dispatcher_run_id) {
-    return Status::Error("conflict", "recommendation " + std::to_string(rec.id) + " is " +
-                                         std::string(RecommendationStatusName(rec.status)) +
-                                         " under run '" + rec.dispatcher_run_id + "', not " +
-                                         "PROCESSING under run '" + claimed.dispatcher_run_id +
-                                         "': its claim was lost");
+    return lost();
   }
   TickerActivity activity;
   activity.executions_today = row->Int(0, 16);
   activity.recommendations_in_window = row->Int(0, 17);
   activity.open_exposure = row->Double(0, 18);
 
-  SettleResult result;
-  result.settlement = decide(activity);
-  const Settlement& s = result.settlement;
-  if (Status valid = ledger_rows::CheckSettlement(rec, s); !valid.ok()) return valid;
-
-  PgParams w;
-  w.Int8(rec.id).Text(rec.dispatcher_run_id).Text(RecommendationStatusName(s.status));
-  OptionalText(w, s.failure_reason);
-  OptionalText(w, s.risk_gate_json);
-  w.Int8(s.processed_at_ms);
-  if (s.fill) {
-    const LedgerEntry& f = *s.fill;
-    w.Text(f.execution_id)
-        .Text(f.ticker)
-        .Text(TradeActionName(f.action))
-        .Int8(f.decision_ts_ms)
-        .Int8(f.simulated_ts_ms)
-        .Float8(f.entry_price)
-        .Text(f.fill_model)
-        .Float8(f.slippage_bps)
-        .Float8(f.qty)
-        .Float8(f.notional)
-        .Float8(f.stop_loss_price)
-        .Float8(f.take_profit_price)
-        .Int4(f.max_hold_minutes)
-        .Text(ExecutionModeName(f.execution_mode))
-        .Text(f.explain_json)
-        .Text(f.risk_json)
-        .Text(f.sim_json);
-  } else {
-    for (Oid type : {oid::kText, oid::kText, oid::kText, oid::kInt8, oid::kInt8}) w.Null(type);
-    for (Oid type :
-         {oid::kFloat8, oid::kText, oid::kFloat8, oid::kFloat8, oid::kFloat8, oid::kFloat8,
-          oid::kFloat8, oid::kInt4, oid::kText, oid::kText, oid::kText, oid::kText}) {
-      w.Null(type);
+  // Round trip 2 (and more only when the ticker's activity changed in between: another
+  // dispatcher filled it): sigflow_settle locks, checks and writes in one statement.
+  constexpr int kAttempts = 8;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    SettleResult result;
+    result.settlement = decide(activity);
+    const Settlement& s = result.settlement;
+    if (Status valid = ledger_rows::CheckSettlement(rec, s); !valid.ok()) return valid;
+    PgParams w;
+    w.Int8(rec.id)
+        .Text(rec.dispatcher_run_id)
+        .Int4(TickerLockKey(rec.ticker))
+        .Int8(query.day.since_ms)
+        .Int8(query.day.until_ms)
+        .Int8(query.rate_window_ms)
+        .Bool(query.open_exposure)
+        .Int8(query.now_ms)
+        .Int8(activity.executions_today)
+        .Int8(activity.recommendations_in_window)
+        .Float8(activity.open_exposure)
+        .Text(RecommendationStatusName(s.status));
+    OptionalText(w, s.failure_reason);
+    OptionalText(w, s.risk_gate_json);
+    w.Int8(s.processed_at_ms);
+    if (s.fill) {
+      const LedgerEntry& f = *s.fill;
+      w.Text(f.execution_id)
+          .Text(f.ticker)
+          .Text(TradeActionName(f.action))
+          .Int8(f.decision_ts_ms)
+          .Int8(f.simulated_ts_ms)
+          .Float8(f.entry_price)
+          .Text(f.fill_model)
+          .Float8(f.slippage_bps)
+          .Float8(f.qty)
+          .Float8(f.notional)
+          .Float8(f.stop_loss_price)
+          .Float8(f.take_profit_price)
+          .Int4(f.max_hold_minutes)
+          .Text(ExecutionModeName(f.execution_mode))
+          .Text(f.explain_json)
+          .Text(f.risk_json)
+          .Text(f.sim_json);
+    } else {
+      for (Oid type : {oid::kText, oid::kText, oid::kText, oid::kInt8, oid::kInt8, oid::kFloat8,
+                       oid::kText, oid::kFloat8, oid::kFloat8, oid::kFloat8, oid::kFloat8,
+                       oid::kFloat8, oid::kInt4, oid::kText, oid::kText, oid::kText, oid::kText}) {
+        w.Null(type);
+      }
     }
+    auto settled =
+        Run("SELECT r_outcome, r_already_filled, r_today, r_in_window, r_exposure FROM "
+            "sigflow_settle($1, $2::uuid, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+            "$14::jsonb, $15, $16::uuid, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, "
+            "$28, $29, $30::jsonb, $31::jsonb, $32::jsonb)",
+            w);
+    if (!settled.ok()) return settled.status();
+    if (settled->rows() != 1) return Status::Internal("sigflow_settle returned no row");
+    const std::string_view outcome = settled->Text(0, 0);
+    if (outcome == "lost") return lost();
+    if (outcome == "stale") {
+      activity.executions_today = settled->Int(0, 2);
+      activity.recommendations_in_window = settled->Int(0, 3);
+      activity.open_exposure = settled->Double(0, 4);
+      continue;
+    }
+    result.already_filled = settled->Bool(0, 1);
+    if (result.already_filled) {
+      auto existing = FindFill(rec.id);
+      if (!existing.ok()) return existing.status();
+      result.settlement.fill = std::move(*existing);
+    }
+    return result;
   }
-  auto settled = conn->Exec(
-      "SELECT r_updated, r_already_filled FROM sigflow_settle($1, $2::uuid, $3, $4, $5::jsonb, "
-      "$6, $7::uuid, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21::jsonb, "
-      "$22::jsonb, $23::jsonb)",
-      w);
-  if (!settled.ok()) return settled.status();
-  if (settled->rows() != 1 || !settled->Bool(0, 0)) {
-    return Status::Internal("sigflow_settle did not update recommendation " +
-                            std::to_string(rec.id) + " although its row was locked");
-  }
-  result.already_filled = settled->Bool(0, 1);
-  return result;
+  return Status::Unavailable("ticker " + rec.ticker + " kept changing under recommendation " +
+                             std::to_string(rec.id) + " (" + std::to_string(kAttempts) +
+                             " attempts); try again");
 }
 
 // ---- the ledger ----

@@ -5,10 +5,14 @@
 // database:
 //  - ClaimRecommendations is one UPDATE over `SELECT .. FOR UPDATE SKIP LOCKED`, committed on
 //    its own: concurrent claimers never get the same row and never wait for each other's rows.
-//  - Settle is one transaction of four round trips: BEGIN with a transaction-scoped advisory lock
-//    on the ticker (so two dispatchers settling the same ticker take turns, and a daily limit
-//    cannot be overrun), the recommendation's row FOR UPDATE with the ticker's activity, then
-//    sigflow_settle (fill, then status), then COMMIT. Other tickers settle in parallel.
+//  - Settle is two round trips, optimistic: one read of the claim and the ticker's activity, then
+//    one statement, sigflow_settle (ledger_migration.cc), that takes a transaction-scoped
+//    advisory lock on the ticker (two dispatchers settling the same ticker take turns, so a
+//    daily limit cannot be overrun), locks the recommendation's row, re-reads the activity and
+//    writes the fill and the status only if the activity is what the decision was made on;
+//    otherwise it returns the fresh activity and the decision is made again (a third round
+//    trip, rare: another dispatcher filled the same ticker in between). Other tickers settle in
+//    parallel.
 // Failures are those of postgres_store.h (`unavailable` while the server is unreachable, within
 // bounded time). Thread-safe.
 #pragma once

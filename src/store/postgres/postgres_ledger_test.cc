@@ -56,6 +56,70 @@ TEST(PostgresHaltedWakeTest, HaltedBatchRecordsSignalsButWakesNothing) {
   EXPECT_EQ(schema.QueryInt("SELECT count(*) FROM executions"), 0);
 }
 
+// Settle is optimistic on PostgreSQL: when another dispatcher fills the same ticker between its
+// read and its write, it decides again on the fresh activity (a daily limit cannot be overrun).
+TEST(PostgresLedgerTest, SettleDecidesAgainWhenTheTickerChangedMeanwhile) {
+  SIGFLOW_REQUIRE_POSTGRES();
+  PostgresLedgerBackend backend;
+  LedgerHandle a = backend.Open(), b = backend.Open();
+  ASSERT_NE(a.ledger, nullptr);
+  ASSERT_NE(b.ledger, nullptr);
+  Recommendation rec;
+  rec.ticker = "AAPL";
+  rec.created_at_ms = 1000;
+  rec.confidence = 0.9;
+  ASSERT_TRUE(a.ledger->AddRecommendation(rec).ok());
+  ASSERT_TRUE(a.ledger->AddRecommendation(rec).ok());
+  auto mine = a.ledger->ClaimRecommendations("00000000-0000-4000-8000-00000000000a", 1, 0, 1);
+  auto theirs = b.ledger->ClaimRecommendations("00000000-0000-4000-8000-00000000000b", 1, 0, 1);
+  ASSERT_TRUE(mine.ok() && mine->size() == 1 && theirs.ok() && theirs->size() == 1);
+  auto fill_of = [](const Recommendation& r) {
+    Settlement s;
+    s.status = RecommendationStatus::kSimulated;
+    s.processed_at_ms = 5;
+    s.fill = LedgerEntry{};
+    s.fill->execution_id =
+        r.id == 1 ? "00000000-0000-4000-8000-000000000001" : "00000000-0000-4000-8000-000000000002";
+    s.fill->recommendation_id = r.id;
+    s.fill->dispatcher_run_id = r.dispatcher_run_id;
+    s.fill->ticker = r.ticker;
+    s.fill->action = r.action;
+    s.fill->simulated_ts_ms = 2000;
+    s.fill->entry_price = s.fill->qty = s.fill->notional = 100;
+    s.fill->stop_loss_price = 90;
+    s.fill->take_profit_price = 120;
+    s.fill->max_hold_minutes = 240;
+    s.fill->fill_model = "close+slip";
+    return s;
+  };
+  TickerActivityQuery day;
+  day.day = {0, 86'400'000};
+  std::vector<int64_t> seen;
+  auto settled = a.ledger->Settle((*mine)[0], day, [&](const TickerActivity& activity) {
+    seen.push_back(activity.executions_today);
+    if (seen.size() == 1) {  // meanwhile, the other dispatcher fills the same ticker
+      auto other = b.ledger->Settle((*theirs)[0], day,
+                                    [&](const TickerActivity&) { return fill_of((*theirs)[0]); });
+      EXPECT_TRUE(other.ok()) << other.status().ToString();
+    }
+    // The daily limit of 1, decided on what the decision saw.
+    if (activity.executions_today >= 1) {
+      Settlement skip;
+      skip.status = RecommendationStatus::kSkipped;
+      skip.failure_reason = "TICKER_DAILY_LIMIT_REACHED: observed=1 threshold=1";
+      skip.processed_at_ms = 5;
+      return skip;
+    }
+    return fill_of((*mine)[0]);
+  });
+  ASSERT_TRUE(settled.ok()) << settled.status().ToString();
+  EXPECT_EQ(seen, (std::vector<int64_t>{0, 1}));
+  EXPECT_EQ(settled->settlement.status, RecommendationStatus::kSkipped);
+  auto counts = a.ledger->Counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->fills, 1);
+}
+
 TEST(PostgresLedgerTest, TruncateOfTheLedgerIsRefused) {
   SIGFLOW_REQUIRE_POSTGRES();
   PostgresLedgerBackend backend;
