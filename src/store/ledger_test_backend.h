@@ -1,4 +1,4 @@
-// Test helper: one LedgerStore backend (SQLite or PostgreSQL) behind one interface, so that the
+// For tests: one LedgerStore backend (SQLite or PostgreSQL) behind one interface, so that the
 // same tests (ledger_store_conformance.h, the racing dispatchers of src/risk) run on both.
 #pragma once
 
