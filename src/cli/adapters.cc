@@ -2,8 +2,10 @@
 
 #include "bus/embedded/embedded_log.h"
 #include "bus/kafka/kafka_bus.h"
+#include "store/postgres/postgres_ledger.h"
 #include "store/postgres/postgres_options.h"
 #include "store/postgres/postgres_store.h"
+#include "store/sqlite/sqlite_ledger.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace sigflow {
@@ -31,6 +33,10 @@ Result<std::unique_ptr<Store>> OpenStore(const Settings& settings) {
                                store.status().message());
   }
   return store;
+}
+
+Result<std::unique_ptr<LedgerStore>> OpenLedger(Store* store, const Settings& settings) {
+  return IsPostgresStore(settings.store_path) ? OpenPostgresLedger(store) : OpenSqliteLedger(store);
 }
 
 namespace {

@@ -14,11 +14,15 @@
 #include "bus/kafka/kafka_group_offsets.h"
 #include "cli/settings.h"
 #include "core/status.h"
+#include "store/ledger_store.h"
 #include "store/store.h"
 
 namespace sigflow {
 
 Result<std::unique_ptr<Store>> OpenStore(const Settings& settings);
+// The ledger (store/ledger_store.h) over `store`, which OpenStore(settings) returned and which
+// must outlive it.
+Result<std::unique_ptr<LedgerStore>> OpenLedger(Store* store, const Settings& settings);
 Result<std::unique_ptr<BusProducer>> OpenProducer(const Settings& settings);
 Result<std::unique_ptr<BusConsumer>> OpenConsumer(const Settings& settings);
 

@@ -1,12 +1,69 @@
-// `sigflow bench match`: the matching benchmark (bench/match_bench.h), one JSON line on stdout.
+// `sigflow bench match | execute`: the benchmarks (bench/match_bench.h, bench/execute_bench.h),
+// each printing one JSON line on stdout.
+#include <stdlib.h>
+
+#include <filesystem>
 #include <iostream>
 #include <limits>
 
 #include "bench/market_bench.h"
+#include "bench/execute_bench.h"
 #include "bench/match_bench.h"
+#include "cli/adapters.h"
 #include "cli/commands.h"
+#include "cli/open_store.h"
 
 namespace sigflow {
+namespace {
+
+struct ExecuteBenchFlags {
+  std::string store;
+  ExecuteBenchOptions options;
+};
+
+int RunExecuteBenchCommand(const ExecuteBenchFlags& flags) {
+  constexpr char kCommand[] = "sigflow bench execute";
+  const ExecuteBenchOptions& o = flags.options;
+  if (o.recommendations == 0 || o.tickers == 0 || o.batch <= 0 || o.dispatchers <= 0 ||
+      o.repetitions <= 0) {
+    std::cerr << kCommand << ": --recommendations, --tickers, --batch, --dispatchers and "
+              << "--repetitions must be positive\n";
+    return kExitUsage;
+  }
+  // Without --store: a fresh SQLite file in a temporary directory, removed afterwards.
+  std::string temp_dir;
+  std::string store = flags.store;
+  if (store.empty()) {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "sigflow-bench-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+      std::cerr << kCommand << ": cannot create a temporary directory\n";
+      return kExitFailure;
+    }
+    temp_dir = pattern;
+    store = temp_dir + "/bench.db";
+  }
+  auto settings = LoadSettingsOrPrint(SettingFlags{store, std::nullopt});
+  if (!settings) return kExitUsage;
+  const std::string backend = IsPostgresStore(settings->store_path) ? "postgres" : "sqlite";
+  auto open = [&]() -> Result<BenchLedger> {
+    auto s = OpenStore(*settings);
+    if (!s.ok()) return s.status();
+    auto ledger = OpenLedger(s->get(), *settings);
+    if (!ledger.ok()) return ledger.status();
+    return BenchLedger{std::move(s).value(), std::move(ledger).value()};
+  };
+  auto result = RunExecuteBench(o, backend, open, &std::cerr);
+  if (!temp_dir.empty()) std::filesystem::remove_all(temp_dir);
+  if (!result.ok()) {
+    std::cerr << kCommand << ": " << result.status().ToString() << "\n";
+    return kExitFailure;
+  }
+  std::cout << result->dump() << std::endl;
+  return kExitOk;
+}
+
+}  // namespace
 
 void AddBenchCommand(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand("bench", "Benchmarks; each prints one JSON line");
@@ -79,6 +136,24 @@ void AddBenchCommand(CLI::App& app, int* exit_code) {
       *exit_code = kExitFailure;
     }
   });
+  auto exec = std::make_shared<ExecuteBenchFlags>();
+  auto* execute = cmd->add_subcommand(
+      "execute",
+      "Recommendations claimed, gated and filled per second by the execution dispatcher, on the\n"
+      "store given (default: a fresh temporary SQLite file; a PostgreSQL URL for PostgreSQL).");
+  execute->add_option("--store", exec->store, "a SQLite file or a PostgreSQL URL");
+  execute->add_option("--recommendations", exec->options.recommendations, "per repetition")
+      ->capture_default_str();
+  execute->add_option("--tickers", exec->options.tickers, "distinct tickers")
+      ->capture_default_str();
+  execute->add_option("--batch", exec->options.batch, "max_signals_per_run")->capture_default_str();
+  execute
+      ->add_option("--dispatchers", exec->options.dispatchers,
+                   "dispatchers racing, each on its own connection")
+      ->capture_default_str();
+  execute->add_option("--repetitions", exec->options.repetitions, "runs (the median is reported)")
+      ->capture_default_str();
+  execute->callback([exec, exit_code] { *exit_code = RunExecuteBenchCommand(*exec); });
 }
 
 }  // namespace sigflow

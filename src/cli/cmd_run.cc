@@ -36,6 +36,7 @@ void PrintSummary(const RunSummary& s, bool json) {
                         {"pipelines_enqueued", s.pipelines_enqueued},
                         {"pipelines_skipped_running", s.pipelines_skipped_running},
                         {"pipelines_duplicate", s.pipelines_duplicate},
+                        {"pipelines_trading_halted", s.pipelines_trading_halted},
                         {"executions_completed", s.executions_completed},
                         {"executions_failed", s.executions_failed},
                         {"batches", s.batches},
@@ -47,7 +48,8 @@ void PrintSummary(const RunSummary& s, bool json) {
   std::printf(
       "sigflow summary after %.1f s\n"
       "  signals     published %llu  consumed %llu  dead-lettered %llu\n"
-      "  pipelines   matched %llu  enqueued %llu  skipped_running %llu  duplicate %llu\n"
+      "  pipelines   matched %llu  enqueued %llu  skipped_running %llu  duplicate %llu  "
+      "trading_halted %llu\n"
       "  executions  completed %llu  failed %llu\n"
       "  latency     signal -> execution created: p50 %.2f ms  p99 %.2f ms\n",
       s.seconds, static_cast<unsigned long long>(s.signals_published),
@@ -57,6 +59,7 @@ void PrintSummary(const RunSummary& s, bool json) {
       static_cast<unsigned long long>(s.pipelines_enqueued),
       static_cast<unsigned long long>(s.pipelines_skipped_running),
       static_cast<unsigned long long>(s.pipelines_duplicate),
+      static_cast<unsigned long long>(s.pipelines_trading_halted),
       static_cast<unsigned long long>(s.executions_completed),
       static_cast<unsigned long long>(s.executions_failed), s.latency_p50_ms, s.latency_p99_ms);
   std::fflush(stdout);

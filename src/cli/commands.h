@@ -13,6 +13,9 @@ void AddExecutionsCommand(CLI::App& app, int* exit_code);
 void AddBenchCommand(CLI::App& app, int* exit_code);
 void AddLagCommand(CLI::App& app, int* exit_code);  // the dispatchers' Kafka consumer lag
 void AddBarsCommand(CLI::App& app, int* exit_code);
+void AddExecuteCommand(CLI::App& app, int* exit_code);          // execute
+void AddLedgerCommands(CLI::App& app, int* exit_code);          // ledger, runs, stats
+void AddRecommendationCommands(CLI::App& app, int* exit_code);  // recommendations, trading-state
 
 // Exit codes shared by every subcommand.
 inline constexpr int kExitOk = 0;

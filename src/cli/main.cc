@@ -17,6 +17,9 @@ int main(int argc, char** argv) {
   sigflow::AddPipelinesCommand(app, &exit_code);
   sigflow::AddExecutionsCommand(app, &exit_code);
   sigflow::AddBarsCommand(app, &exit_code);
+  sigflow::AddExecuteCommand(app, &exit_code);
+  sigflow::AddLedgerCommands(app, &exit_code);
+  sigflow::AddRecommendationCommands(app, &exit_code);
   sigflow::AddBenchCommand(app, &exit_code);
   sigflow::AddLagCommand(app, &exit_code);
   try {

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/adapters.h"
+#include "cli/commands.h"
 
 namespace sigflow {
 
@@ -23,6 +24,28 @@ std::unique_ptr<Store> OpenStoreOrPrint(const Settings& settings) {
     return nullptr;
   }
   return std::move(store).value();
+}
+
+OpenedLedger OpenLedgerOrPrint(const std::string& store_flag, const char* command) {
+  OpenedLedger opened;
+  opened.settings = LoadSettingsOrPrint(SettingFlags{store_flag, std::nullopt});
+  if (!opened.settings) {
+    opened.exit_code = kExitUsage;
+    return opened;
+  }
+  opened.store = OpenStoreOrPrint(*opened.settings);
+  if (!opened.store) {
+    opened.exit_code = kExitFailure;
+    return opened;
+  }
+  auto ledger = OpenLedger(opened.store.get(), *opened.settings);
+  if (!ledger.ok()) {
+    std::cerr << command << ": " << ledger.status().message() << "\n";
+    opened.exit_code = kExitFailure;
+    return opened;
+  }
+  opened.ledger = std::move(ledger).value();
+  return opened;
 }
 
 }  // namespace sigflow

@@ -19,6 +19,9 @@ Result<std::unique_ptr<Runtime>> Runtime::Start(const Settings& settings, Runtim
   auto store = OpenStore(settings);
   if (!store.ok()) return store.status();
   rt->store_ = std::move(store).value();
+  auto ledger = OpenLedger(rt->store_.get(), settings);
+  if (!ledger.ok()) return ledger.status();
+  rt->ledger_ = std::move(ledger).value();
   if (roles.work) {
     if (Status s = rt->StartWorkers(settings); !s.ok()) return s;
   }
@@ -52,8 +55,9 @@ Status Runtime::StartDispatcher(const Settings& settings) {
   auto consumer = OpenConsumer(settings);
   if (!consumer.ok()) return consumer.status();
   consumer_ = std::move(consumer).value();
-  dispatcher_ =
-      std::make_unique<TriggerDispatcher>(store_.get(), consumer_.get(), settings.dispatcher);
+  // HALTED (sigflow trading-state set HALTED) stops the waking of pipelines.
+  dispatcher_ = std::make_unique<TriggerDispatcher>(
+      store_.get(), consumer_.get(), settings.dispatcher, SystemClock::Default(), ledger_.get());
   if (workers_) {
     WorkerPool* pool = workers_.get();
     dispatcher_->set_on_enqueued([pool] { pool->Notify(); });
@@ -140,6 +144,7 @@ RunSummary Runtime::Summary() const {
     s.pipelines_enqueued = p.pipelines_enqueued.load();
     s.pipelines_skipped_running = p.pipelines_skipped_running.load();
     s.pipelines_duplicate = p.pipelines_duplicate.load();
+    s.pipelines_trading_halted = p.pipelines_trading_halted.load();
     s.batches = p.batches.load();
     s.latency_p50_ms = p.signal_to_execution_micros.PercentileMicros(0.50) / 1000.0;
     s.latency_p99_ms = p.signal_to_execution_micros.PercentileMicros(0.99) / 1000.0;

@@ -1,7 +1,7 @@
 // Runtime: the composition root. Brings up the roles a subcommand asks for on the embedded
 // adapters (SQLite store, embedded bus log) in dependency order, and takes them down in reverse.
 //
-//   store -> bus consumer + trigger dispatcher thread -> worker pool -> generators
+//   store + ledger -> bus consumer + trigger dispatcher thread -> worker pool -> generators
 //
 // Only this file (and the subcommands) know concrete adapters. Start/Drain/Stop are called from
 // one controlling thread.
@@ -17,6 +17,7 @@
 #include "cli/settings.h"
 #include "core/status.h"
 #include "generators/generator_runner.h"
+#include "store/ledger_store.h"
 #include "store/store.h"
 #include "trigger/trigger_dispatcher.h"
 #include "work/agent_registry.h"
@@ -36,7 +37,7 @@ struct RunSummary {
   double seconds = 0;
   uint64_t signals_published = 0, signals_consumed = 0, signals_dead_lettered = 0;
   uint64_t pipelines_matched = 0, pipelines_enqueued = 0, pipelines_skipped_running = 0,
-           pipelines_duplicate = 0;
+           pipelines_duplicate = 0, pipelines_trading_halted = 0;
   uint64_t executions_completed = 0, executions_failed = 0;
   uint64_t batches = 0;
   double latency_p50_ms = 0, latency_p99_ms = 0;
@@ -52,6 +53,8 @@ class Runtime {
   // Counts signals this process published outside the generator runner (a replay under
   // `sigflow run --replay`), so that Drain waits for them and the summary includes them.
   void NotePublished(uint64_t signals) { external_published_.fetch_add(signals); }
+  // The execution side over the same store (recommendations, ledger, trading state).
+  LedgerStore* ledger() { return ledger_.get(); }
   // Stops generating, then waits (up to `limit`) until the dispatcher has consumed everything
   // this process published and the queue has no PENDING/RUNNING execution left.
   void Drain(std::chrono::milliseconds limit);
@@ -66,6 +69,7 @@ class Runtime {
 
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::unique_ptr<Store> store_;
+  std::unique_ptr<LedgerStore> ledger_;  // over store_; the trigger dispatcher reads its state
   std::unique_ptr<BusConsumer> consumer_;
   std::unique_ptr<TriggerDispatcher> dispatcher_;
   std::atomic<bool> stop_dispatcher_{false};

@@ -13,6 +13,9 @@
 //  3. counts per signal: enqueued = pipelines it woke; skipped_running = matched - enqueued;
 //     duplicate = matched for duplicate signals;
 //  4. stores the dead letters.
+// While trading is HALTED (core/trading_state.h) the dispatcher sets `trading_halted`: the store
+// then records the signals and dead letters as usual but wakes nothing, whatever the candidates,
+// and every match of a fresh signal counts as `trading_halted` (duplicates stay `duplicate`).
 // Views in a WakeBatch borrow from the dispatcher's buffers and are valid only during the call.
 #pragma once
 
@@ -54,6 +57,8 @@ struct WakeBatch {
   std::function<void(uint32_t c, std::vector<uint32_t>* out)> matched_signals;
   // created_at of the rows the batch writes; 0 = the store's clock.
   int64_t now_ms = 0;
+  // Trading is HALTED: wake nothing, count matches as trading_halted (see the top of this file).
+  bool trading_halted = false;
 };
 
 struct SignalOutcome {
@@ -61,6 +66,7 @@ struct SignalOutcome {
   uint32_t enqueued = 0;
   uint32_t skipped_running = 0;
   uint32_t duplicate = 0;
+  uint32_t trading_halted = 0;  // matches not woken because trading was HALTED
 };
 
 struct EnqueuedExecution {
@@ -75,6 +81,7 @@ struct WakeResult {
   uint64_t skipped_running = 0;
   uint64_t duplicate = 0;
   uint64_t dead_lettered = 0;
+  uint64_t trading_halted = 0;
 };
 
 }  // namespace sigflow

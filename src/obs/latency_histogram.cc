@@ -29,6 +29,18 @@ void LatencyHistogram::Record(int64_t micros) {
   }
 }
 
+void LatencyHistogram::Merge(const LatencyHistogram& other) {
+  for (int b = 0; b < kBuckets; ++b) {
+    buckets_[b].fetch_add(other.buckets_[b].load(std::memory_order_relaxed),
+                          std::memory_order_relaxed);
+  }
+  count_.fetch_add(other.count(), std::memory_order_relaxed);
+  int64_t prev = max_.load(std::memory_order_relaxed);
+  const int64_t theirs = other.MaxMicros();
+  while (theirs > prev && !max_.compare_exchange_weak(prev, theirs, std::memory_order_relaxed)) {
+  }
+}
+
 int64_t LatencyHistogram::PercentileMicros(double fraction) const {
   const uint64_t total = count();
   if (total == 0) return 0;

@@ -15,6 +15,8 @@ namespace sigflow {
 class LatencyHistogram {
  public:
   void Record(int64_t micros);
+  // Adds every sample of `other` (e.g. one histogram per thread, summed for a report).
+  void Merge(const LatencyHistogram& other);
   uint64_t count() const { return count_.load(std::memory_order_relaxed); }
   // The smallest recorded bucket value below which `fraction` (0..1) of samples fall; 0 if empty.
   int64_t PercentileMicros(double fraction) const;

@@ -22,6 +22,9 @@ struct TriggerDispatcherOptions {
   bool natural_batching = true;
   // The pipeline index is rebuilt this often, and at once when this process changes pipelines.
   std::chrono::milliseconds cache_refresh_interval{30000};
+  // The trading state (HALTED wakes no pipeline) is re-read this often, and with every rebuild of
+  // the pipeline index. Shorter stops a halt sooner; each read is one single-row store query.
+  std::chrono::milliseconds trading_state_refresh_interval{1000};
   // How long one poll waits for a first signal when the bus is idle; bounds how quickly the loop
   // notices a stop request or a due cache refresh.
   std::chrono::milliseconds idle_wait{100};

@@ -17,6 +17,7 @@ struct DispatcherProbe {
   std::atomic<uint64_t> pipelines_enqueued{0};
   std::atomic<uint64_t> pipelines_skipped_running{0};
   std::atomic<uint64_t> pipelines_duplicate{0};
+  std::atomic<uint64_t> pipelines_trading_halted{0};  // matches not woken: trading was HALTED
   std::atomic<uint64_t> batches{0};
   std::atomic<uint64_t> store_failures{0};
   std::atomic<uint64_t> commit_failures{0};

@@ -9,12 +9,14 @@
 namespace sigflow {
 
 TriggerDispatcher::TriggerDispatcher(Store* store, BusConsumer* consumer,
-                                     TriggerDispatcherOptions options, const Clock* clock)
+                                     TriggerDispatcherOptions options, const Clock* clock,
+                                     TradingStateReader* trading_state)
     : store_(store),
       consumer_(consumer),
       options_(options),
       clock_(clock),
       cache_(store, options.cache_refresh_interval),
+      trading_state_(trading_state, options.trading_state_refresh_interval),
       decoder_(clock),
       alive_(std::make_shared<int>(0)) {
   std::weak_ptr<int> alive = alive_;
@@ -33,8 +35,11 @@ TriggerDispatcher::~TriggerDispatcher() = default;
 
 Status TriggerDispatcher::RunOnce(size_t* processed) {
   if (processed != nullptr) *processed = 0;
-  // A failed refresh is logged by the cache; the stale snapshot keeps serving.
+  // A failed refresh is logged by the cache; the stale snapshot keeps serving. The trading state
+  // is re-read on its own interval, and with every snapshot.
+  const uint64_t refreshes = cache_.refreshes();
   (void)cache_.MaybeRefresh();
+  trading_state_.MaybeRefresh(/*now=*/cache_.refreshes() != refreshes);
   if (records_.empty()) {
     prepared_ = false;
     Status status = CollectBatch(*consumer_, options_, &records_, &close_);
@@ -137,6 +142,8 @@ void TriggerDispatcher::PrepareBatch() {
   wake_.matched_signals = [matcher](uint32_t c, std::vector<uint32_t>* out) {
     matcher->MatchedSignals(c, out);
   };
+  // Pinned with the batch: a retry after a store failure keeps the decision it was prepared with.
+  wake_.trading_halted = trading_state_.halted();
   prepared_ = true;
 }
 
@@ -197,6 +204,7 @@ void TriggerDispatcher::Report(const WakeResult& result) {
   probe_.pipelines_enqueued.fetch_add(result.enqueued.size(), std::memory_order_relaxed);
   probe_.pipelines_skipped_running.fetch_add(result.skipped_running, std::memory_order_relaxed);
   probe_.pipelines_duplicate.fetch_add(result.duplicate, std::memory_order_relaxed);
+  probe_.pipelines_trading_halted.fetch_add(result.trading_halted, std::memory_order_relaxed);
 
   if (log::Enabled(log::Level::kDebug)) {
     for (const auto& e : result.enqueued) {
@@ -222,7 +230,12 @@ void TriggerDispatcher::Report(const WakeResult& result) {
                  {{"skipped_running", result.skipped_running}, {"action", "skipped"}});
     }
   }
-  if (matched == 0 && !wake_.signals.empty()) {
+  if (wake_.trading_halted && matched > 0) {
+    log::Info("batch_trading_halted", {{"trading_halted", result.trading_halted},
+                                       {"duplicate", result.duplicate},
+                                       {"dead_lettered", wake_.dead_letters.size()},
+                                       {"signals", wake_.signals.size()}});
+  } else if (matched == 0 && !wake_.signals.empty()) {
     log::Info("no_pipelines_matched", {{"signals_processed", wake_.signals.size()}});
   } else if (!wake_.signals.empty()) {
     log::Info("batch_enqueue_completed", {{"enqueued", result.enqueued.size()},

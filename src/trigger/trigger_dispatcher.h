@@ -7,9 +7,15 @@
 // store transaction fails, the same batch is retried with backoff and no offset is committed, so
 // a crash or outage at any point loses nothing and wakes no (pipeline, signal) pair twice.
 //
-// Not thread-safe: one thread drives RunOnce()/Run(). The store, consumer and clock must outlive
-// the dispatcher. on_enqueued (optional) runs on the dispatcher thread after each batch that
-// created executions (the composition root wires it to the workers' Notify()).
+// While the trading state is HALTED (read through `trading_state`, cached: trading_state_cache.h)
+// batches are still decoded, matched, recorded and committed, but wake nothing: each match counts
+// as `trading_halted` (per signal in the store, per batch in the probe). Signals consumed during
+// a halt are not replayed when trading resumes; they are history.
+//
+// Not thread-safe: one thread drives RunOnce()/Run(). The store, consumer, clock and trading
+// state reader (optional: none means always ACTIVE) must outlive the dispatcher. on_enqueued
+// (optional) runs on the dispatcher thread after each batch that created executions (the
+// composition root wires it to the workers' Notify()).
 #pragma once
 
 #include <atomic>
@@ -30,13 +36,15 @@
 #include "trigger/dispatcher_options.h"
 #include "trigger/dispatcher_probe.h"
 #include "trigger/pipeline_cache.h"
+#include "trigger/trading_state_cache.h"
 
 namespace sigflow {
 
 class TriggerDispatcher {
  public:
   TriggerDispatcher(Store* store, BusConsumer* consumer, TriggerDispatcherOptions options,
-                    const Clock* clock = SystemClock::Default());
+                    const Clock* clock = SystemClock::Default(),
+                    TradingStateReader* trading_state = nullptr);
   ~TriggerDispatcher();
 
   // Processes at most one batch. Returns the bus or store error that stopped it; the batch is
@@ -49,6 +57,7 @@ class TriggerDispatcher {
   void set_on_enqueued(std::function<void()> callback) { on_enqueued_ = std::move(callback); }
   const DispatcherProbe& probe() const { return probe_; }
   PipelineCache& cache() { return cache_; }
+  const TradingStateCache& trading_state() const { return trading_state_; }
 
  private:
   Status ProcessPending();
@@ -60,6 +69,7 @@ class TriggerDispatcher {
   TriggerDispatcherOptions options_;
   const Clock* clock_;
   PipelineCache cache_;
+  TradingStateCache trading_state_;
   SignalDecoder decoder_;
   BatchMatcher matcher_;
   DispatcherProbe probe_;

@@ -1,7 +1,10 @@
 #include "store/postgres/migrations.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
+
+#include "store/postgres/ledger_migration.h"
 
 namespace sigflow::store_postgres {
 namespace {
@@ -257,16 +260,14 @@ CREATE TABLE lane_features (
 );
 )sql";
 
-// Version 3 is taken by the ledger tables (dispatch_recommendations, dispatch_executions,
-// dispatcher_runs), which come in their own change.
-const Migration* AllMigrations() {
+std::span<const Migration> AllMigrations() {
   static const Migration migrations[] = {
       {1, "initial schema", InitialMigration().c_str()},
       {2, "bars and features", kMarketSchema},
+      {3, "execution ledger", LedgerMigrationSql()},
   };
   return migrations;
 }
-constexpr size_t kMigrationCount = 2;
 
 // Any constant shared by every sigflow process: serialises the migrators of one database.
 constexpr int64_t kMigrationLockKey = 0x7369676d69677261;  // "sigmigra"
@@ -313,37 +314,42 @@ Status ApplyOne(PgConnection* conn, const Migration& m, int64_t now_ms) {
 
 }  // namespace
 
-std::span<const Migration> Migrations() { return {AllMigrations(), kMigrationCount}; }
+std::span<const Migration> Migrations() { return AllMigrations(); }
 
 Result<int> SchemaVersion(PgConnection* conn) {
+  auto applied = AppliedVersions(conn);
+  if (!applied.ok()) return applied.status();
+  return applied->empty() ? 0 : *applied->rbegin();
+}
+
+Result<std::set<int>> AppliedVersions(PgConnection* conn) {
+  std::set<int> versions;
   auto exists = conn->Exec("SELECT to_regclass('schema_migrations') IS NOT NULL");
   if (!exists.ok()) return exists.status();
-  if (!exists->Bool(0, 0)) return 0;
-  auto max = conn->Exec("SELECT coalesce(max(version), 0) FROM schema_migrations");
-  if (!max.ok()) return max.status();
-  return static_cast<int>(max->Int(0, 0));
+  if (!exists->Bool(0, 0)) return versions;
+  auto all = conn->Exec("SELECT version FROM schema_migrations");
+  if (!all.ok()) return all.status();
+  for (int row = 0; row < all->rows(); ++row) versions.insert(static_cast<int>(all->Int(row, 0)));
+  return versions;
 }
 
 Status ApplyMigrations(PgConnection* conn, int64_t now_ms) {
-  auto version = SchemaVersion(conn);
-  if (!version.ok()) return version.status();
-  const int latest = Migrations().back().version;
-  if (*version > latest) {
-    return Status::Internal("database schema version " + std::to_string(*version) +
+  return ApplyMigrations(conn, now_ms, Migrations());
+}
+
+Status ApplyMigrations(PgConnection* conn, int64_t now_ms, std::span<const Migration> known) {
+  auto applied = AppliedVersions(conn);
+  if (!applied.ok()) return applied.status();
+  int latest = 0;
+  for (const Migration& m : known) latest = std::max(latest, m.version);
+  if (!applied->empty() && *applied->rbegin() > latest) {
+    return Status::Internal("database schema version " + std::to_string(*applied->rbegin()) +
                             " is newer than this sigflow knows (" + std::to_string(latest) +
                             "): upgrade sigflow");
   }
-  // Every version not recorded yet, not only those above the highest: a database made by a build
-  // that had a later migration but not an earlier one (branches merged in another order) still
-  // gets the earlier one.
-  std::set<int> applied;
-  if (*version > 0) {
-    auto rows = conn->Exec("SELECT version FROM schema_migrations");
-    if (!rows.ok()) return rows.status();
-    for (int i = 0; i < rows->rows(); ++i) applied.insert(static_cast<int>(rows->Int(i, 0)));
-  }
-  for (const Migration& m : Migrations()) {
-    if (applied.count(m.version)) continue;
+  // ApplyOne re-checks under the migration lock: a concurrent opener may have applied it since.
+  for (const Migration& m : known) {
+    if (applied->count(m.version) > 0) continue;
     Status status = ApplyOne(conn, m, now_ms);
     if (!status.ok()) return status;
   }

@@ -80,6 +80,17 @@ PgParams& PgParams::Int8(int64_t value) {
   return *this;
 }
 
+PgParams& PgParams::Float8(double value) {
+  Begin(oid::kFloat8);
+  // float8's binary form is the IEEE 754 bit pattern, big-endian, like int8's.
+  int64_t bits;
+  static_assert(sizeof(bits) == sizeof(value));
+  std::memcpy(&bits, &value, sizeof(bits));
+  AppendInt64(bits);
+  End();
+  return *this;
+}
+
 PgParams& PgParams::Int4(int32_t value) {
   Begin(oid::kInt4);
   AppendInt32(value);
@@ -90,13 +101,6 @@ PgParams& PgParams::Int4(int32_t value) {
 PgParams& PgParams::Bool(bool value) {
   Begin(oid::kBool);
   data_.push_back(value ? 1 : 0);
-  End();
-  return *this;
-}
-
-PgParams& PgParams::Float8(double value) {
-  Begin(oid::kFloat8);
-  AppendInt64(std::bit_cast<int64_t>(value));
   End();
   return *this;
 }

@@ -270,7 +270,7 @@ Result<std::vector<StoredSignal>> PostgresStore::LoadSignals(const std::vector<s
   params.EndArray();
   auto r =
       Run("SELECT u.signal_id, s.payload::text, s.\"timestamp\", s.received_at, s.matched, "
-          "s.enqueued, s.skipped_running, s.duplicate "
+          "s.enqueued, s.skipped_running, s.duplicate, s.trading_halted "
           "FROM unnest($1::text[]) WITH ORDINALITY AS u (signal_id, ord) "
           "JOIN signals s ON s.signal_id = u.signal_id ORDER BY u.ord",
           params);
@@ -286,6 +286,7 @@ Result<std::vector<StoredSignal>> PostgresStore::LoadSignals(const std::vector<s
     s.outcome.enqueued = static_cast<uint32_t>(r->Int(i, 5));
     s.outcome.skipped_running = static_cast<uint32_t>(r->Int(i, 6));
     s.outcome.duplicate = static_cast<uint32_t>(r->Int(i, 7));
+    s.outcome.trading_halted = static_cast<uint32_t>(r->Int(i, 8));
     out.push_back(std::move(s));
   }
   return out;

@@ -14,6 +14,8 @@
 //    were already recorded; the waker of a created execution is its candidate's first fresh
 //    signal, as sigflow_wake chose it.
 // Everything goes out as binary array parameters of one statement: one round trip per batch.
+// A batch marked trading_halted goes to sigflow_wake_halted instead (ledger_migration.cc): no
+// candidates are sent, and every match of a fresh signal counts as trading_halted.
 #include <algorithm>
 
 #include "store/postgres/postgres_store_impl.h"
@@ -24,6 +26,8 @@ namespace {
 constexpr char kWakeSql[] =
     "SELECT r_kind, r_id, r_ord, r_pipeline FROM sigflow_wake($1, $2, $3, $4, $5, $6, $7, $8, "
     "$9, $10, $11, $12)";
+constexpr char kWakeHaltedSql[] =
+    "SELECT r_ord FROM sigflow_wake_halted($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 
 }  // namespace
 
@@ -68,7 +72,8 @@ Result<WakeResult> PostgresStore::Wake(const WakeBatch& batch) {
   w.sent.clear();
   w.list_offset.clear();
   w.list_signals.clear();
-  for (uint32_t c = 0; c < batch.candidates.size(); ++c) {
+  const size_t candidates = batch.trading_halted ? 0 : batch.candidates.size();
+  for (uint32_t c = 0; c < candidates; ++c) {
     w.matched.clear();
     if (batch.matched_signals) batch.matched_signals(c, &w.matched);
     if (w.matched.empty()) w.matched.push_back(batch.candidates[c].first_signal);
@@ -96,20 +101,24 @@ Result<WakeResult> PostgresStore::Wake(const WakeBatch& batch) {
   for (const WakeSignal& s : batch.signals) p.ElementInt4(static_cast<int32_t>(s.matched));
   p.EndArray().BeginArray(oid::kBoolArray, oid::kBool);
   for (uint32_t i = 0; i < n; ++i) p.ElementBool(w.repeat[i] != 0);
-  p.EndArray().BeginArray(oid::kTextArray, oid::kText);
-  for (uint32_t c : w.sent) p.ElementBytes(batch.candidates[c].pipeline_id);
-  p.EndArray().BeginArray(oid::kTextArray, oid::kText);
-  for (size_t k = 0; k < w.sent.size(); ++k) {
-    w.text.clear();
-    w.text.push_back('[');
-    for (uint32_t j = w.list_offset[k]; j < w.list_offset[k + 1]; ++j) {
-      if (j > w.list_offset[k]) w.text.push_back(',');
-      AppendJsonString(batch.signals[w.list_signals[j]].signal_id, &w.text);
+  p.EndArray();
+  if (!batch.trading_halted) {  // sigflow_wake_halted takes no candidates
+    p.BeginArray(oid::kTextArray, oid::kText);
+    for (uint32_t c : w.sent) p.ElementBytes(batch.candidates[c].pipeline_id);
+    p.EndArray().BeginArray(oid::kTextArray, oid::kText);
+    for (size_t k = 0; k < w.sent.size(); ++k) {
+      w.text.clear();
+      w.text.push_back('[');
+      for (uint32_t j = w.list_offset[k]; j < w.list_offset[k + 1]; ++j) {
+        if (j > w.list_offset[k]) w.text.push_back(',');
+        AppendJsonString(batch.signals[w.list_signals[j]].signal_id, &w.text);
+      }
+      w.text.push_back(']');
+      p.ElementBytes(w.text);
     }
-    w.text.push_back(']');
-    p.ElementBytes(w.text);
+    p.EndArray();
   }
-  p.EndArray().BeginArray(oid::kByteaArray, oid::kBytea);
+  p.BeginArray(oid::kByteaArray, oid::kBytea);
   for (const DeadLetter& d : batch.dead_letters) p.ElementBytes(d.raw);
   p.EndArray().BeginArray(oid::kTextArray, oid::kText);
   for (const DeadLetter& d : batch.dead_letters) {
@@ -121,7 +130,7 @@ Result<WakeResult> PostgresStore::Wake(const WakeBatch& batch) {
   }
   p.EndArray().Int8(now);
 
-  auto answer = Run(kWakeSql, p);
+  auto answer = Run(batch.trading_halted ? kWakeHaltedSql : kWakeSql, p);
   probe_->wake_batches.fetch_add(1, std::memory_order_relaxed);
   if (!answer.ok()) {
     ReturnScratch(std::move(scratch));
@@ -132,6 +141,11 @@ Result<WakeResult> PostgresStore::Wake(const WakeBatch& batch) {
   w.fresh.assign(n, 0);
   for (uint32_t i = 0; i < n; ++i) w.fresh[i] = w.repeat[i] ? 0 : 1;
   for (int row = 0; row < answer->rows(); ++row) {
+    if (batch.trading_halted) {
+      const int64_t ord = answer->Int(row, 0);
+      if (ord >= 0 && static_cast<size_t>(ord) < n) w.fresh[ord] = 0;
+      continue;
+    }
     if (answer->Text(row, 0) != "d") continue;
     const int64_t ord = answer->Int(row, 2);
     if (ord >= 0 && static_cast<size_t>(ord) < n) w.fresh[ord] = 0;
@@ -141,7 +155,7 @@ Result<WakeResult> PostgresStore::Wake(const WakeBatch& batch) {
     w.index.emplace(batch.candidates[w.sent[k]].pipeline_id, k);
   }
   w.enqueued.assign(n, 0);
-  for (int row = 0; row < answer->rows(); ++row) {
+  for (int row = 0; row < answer->rows() && !batch.trading_halted; ++row) {
     if (answer->Text(row, 0) != "e") continue;
     auto it = w.index.find(answer->Text(row, 3));
     if (it == w.index.end()) {
@@ -170,6 +184,11 @@ Result<WakeResult> PostgresStore::Wake(const WakeBatch& batch) {
     if (!w.fresh[i]) {
       o.duplicate = matched;
       result.duplicate += matched;
+      continue;
+    }
+    if (batch.trading_halted) {
+      o.trading_halted = matched;
+      result.trading_halted += matched;
       continue;
     }
     o.enqueued = w.enqueued[i];

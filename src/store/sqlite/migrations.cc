@@ -1,5 +1,6 @@
 #include "store/sqlite/migrations.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -127,11 +128,183 @@ CREATE TABLE lane_features (
 ) WITHOUT ROWID;
 )sql";
 
-// Version 3 is taken by the ledger tables (dispatch_recommendations, dispatch_executions,
-// dispatcher_runs), which come in their own change.
+// Version 3: the execution side (seed 003) — recommendations, the ledger, dispatcher runs, the
+// trading state — and the trigger dispatcher's `trading_halted` outcome. Versions 2 and 3 were
+// written side by side and neither depends on the other, so a database may have got them in
+// either order (see ApplyMigrations).
+//
+// The triggers are the state machine of core/recommendation.h and the ledger's immutability,
+// enforced for every writer, not only sigflow. RAISE takes only a literal message in SQLite, so
+// each rule is its own statement with its own message. Limit: `INSERT OR REPLACE` deletes without
+// firing DELETE triggers (unless the writer enabled recursive_triggers); a replacing insert into
+// dispatch_executions still has to pass dispatch_executions_fill_needs_claim, which no row with
+// a fill already in the ledger can.
+constexpr char kLedgerSchema[] = R"sql(
+ALTER TABLE signals ADD COLUMN trading_halted INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE dispatch_recommendations (
+  id                    INTEGER PRIMARY KEY AUTOINCREMENT,
+  created_at            INTEGER NOT NULL,
+  ticker                TEXT NOT NULL CHECK (ticker <> ''),
+  action                TEXT NOT NULL CHECK (action = 'BUY_STOCK' OR action = 'BUY_CALL' OR
+                                             action = 'BUY_PUT' OR action = 'SELL_PREMIUM'),
+  confidence            REAL NOT NULL CHECK (confidence >= 0 AND confidence <= 1),
+  pipeline_id           TEXT,
+  pipeline_execution_id INTEGER,
+  signal_ids            TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(signal_ids) AND
+                                                          json_type(signal_ids) = 'array'),
+  reason                TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(reason) AND
+                                                          json_type(reason) = 'object'),
+  status                TEXT NOT NULL DEFAULT 'PENDING'
+                        CHECK (status = 'PENDING' OR status = 'PROCESSING' OR
+                               status = 'SIMULATED' OR status = 'SKIPPED' OR status = 'FAILED'),
+  attempts              INTEGER NOT NULL DEFAULT 0,
+  claimed_at            INTEGER,
+  processed_at          INTEGER,
+  dispatcher_run_id     TEXT,
+  failure_reason        TEXT,
+  risk_gate_json        TEXT CHECK (risk_gate_json IS NULL OR json_valid(risk_gate_json))
+);
+-- Claiming: PENDING, oldest first. Reaping: PROCESSING by claim time.
+CREATE INDEX dispatch_recommendations_pending ON dispatch_recommendations (created_at, id)
+  WHERE status = 'PENDING';
+CREATE INDEX dispatch_recommendations_processing ON dispatch_recommendations (claimed_at)
+  WHERE status = 'PROCESSING';
+-- The per-ticker recommendation-rate gate.
+CREATE INDEX dispatch_recommendations_ticker_created
+  ON dispatch_recommendations (ticker, created_at, id);
+-- `stats gates` over a period.
+CREATE INDEX dispatch_recommendations_processed ON dispatch_recommendations (processed_at)
+  WHERE processed_at IS NOT NULL;
+
+CREATE TABLE dispatch_executions (
+  execution_id      TEXT PRIMARY KEY NOT NULL,
+  recommendation_id INTEGER NOT NULL REFERENCES dispatch_recommendations (id),
+  dispatcher_run_id TEXT NOT NULL,
+  ticker            TEXT NOT NULL,
+  action            TEXT NOT NULL,
+  decision_ts       INTEGER NOT NULL,
+  simulated_ts      INTEGER NOT NULL,
+  entry_price       REAL NOT NULL CHECK (entry_price > 0),
+  fill_model        TEXT NOT NULL,
+  slippage_bps      REAL NOT NULL CHECK (slippage_bps >= 0),
+  qty               REAL NOT NULL CHECK (qty > 0),
+  notional          REAL NOT NULL CHECK (notional > 0),
+  stop_loss_price   REAL NOT NULL CHECK (stop_loss_price > 0),
+  take_profit_price REAL NOT NULL CHECK (take_profit_price > 0),
+  max_hold_minutes  INTEGER NOT NULL CHECK (max_hold_minutes > 0),
+  execution_mode    TEXT NOT NULL CHECK (execution_mode = 'SIMULATED' OR execution_mode = 'REAL'),
+  explain_json      TEXT NOT NULL CHECK (json_valid(explain_json)),
+  risk_json         TEXT NOT NULL CHECK (json_valid(risk_json)),
+  sim_json          TEXT NOT NULL CHECK (json_valid(sim_json))
+);
+-- Idempotency, under seed 003's name: one fill per recommendation, whoever inserts.
+CREATE UNIQUE INDEX ux_dispatch_execution_reco ON dispatch_executions (recommendation_id);
+-- Daily limits and open exposure per ticker; the ledger over a period.
+CREATE INDEX dispatch_executions_ticker_time ON dispatch_executions (ticker, simulated_ts);
+CREATE INDEX dispatch_executions_time ON dispatch_executions (simulated_ts);
+
+CREATE TABLE dispatcher_runs (
+  run_id           TEXT PRIMARY KEY NOT NULL,
+  started_at       INTEGER NOT NULL,
+  finished_at      INTEGER,
+  pulled_count     INTEGER NOT NULL DEFAULT 0,
+  processed_count  INTEGER NOT NULL DEFAULT 0,
+  simulated_count  INTEGER NOT NULL DEFAULT 0,
+  skipped_count    INTEGER NOT NULL DEFAULT 0,
+  failed_count     INTEGER NOT NULL DEFAULT 0,
+  run_config_json  TEXT NOT NULL CHECK (json_valid(run_config_json)),
+  run_summary_json TEXT CHECK (run_summary_json IS NULL OR json_valid(run_summary_json))
+);
+CREATE INDEX dispatcher_runs_started ON dispatcher_runs (started_at);
+
+-- The trading state's history; the latest row is the current state, no row means ACTIVE.
+CREATE TABLE trading_state_changes (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  state      TEXT NOT NULL CHECK (state = 'ACTIVE' OR state = 'REDUCING' OR state = 'HALTED'),
+  reason     TEXT NOT NULL CHECK (reason <> ''),
+  changed_by TEXT NOT NULL CHECK (changed_by <> ''),
+  changed_at INTEGER NOT NULL
+);
+
+CREATE TRIGGER dispatch_recommendations_born_pending
+BEFORE INSERT ON dispatch_recommendations WHEN NEW.status IS NOT 'PENDING'
+BEGIN
+  SELECT RAISE(ABORT, 'dispatch_recommendations: a recommendation is created PENDING');
+END;
+
+-- One trigger, its checks in order, so that a refused UPDATE always gets the same message.
+CREATE TRIGGER dispatch_recommendations_guard_update
+BEFORE UPDATE ON dispatch_recommendations
+BEGIN
+  SELECT RAISE(ABORT, 'dispatch_recommendations: what a recommendation proposes never changes')
+  WHERE NEW.id IS NOT OLD.id OR NEW.created_at IS NOT OLD.created_at OR
+        NEW.ticker IS NOT OLD.ticker OR NEW.action IS NOT OLD.action OR
+        NEW.confidence IS NOT OLD.confidence OR NEW.pipeline_id IS NOT OLD.pipeline_id OR
+        NEW.pipeline_execution_id IS NOT OLD.pipeline_execution_id OR
+        NEW.signal_ids IS NOT OLD.signal_ids OR NEW.reason IS NOT OLD.reason;
+  SELECT RAISE(ABORT, 'dispatch_recommendations: illegal status transition (allowed: PENDING -> PROCESSING -> SIMULATED | SKIPPED | FAILED, and PROCESSING -> PENDING when a stale claim is reaped)')
+  WHERE NOT ((OLD.status = 'PENDING' AND NEW.status = 'PROCESSING') OR
+             (OLD.status = 'PROCESSING' AND
+              (NEW.status = 'SIMULATED' OR NEW.status = 'SKIPPED' OR NEW.status = 'FAILED' OR
+               NEW.status = 'PENDING')));
+  SELECT RAISE(ABORT, 'dispatch_recommendations: a recommendation is SIMULATED exactly when the ledger holds its fill')
+  WHERE (NEW.status = 'SIMULATED') IS NOT
+        EXISTS (SELECT 1 FROM dispatch_executions e WHERE e.recommendation_id = NEW.id);
+END;
+
+CREATE TRIGGER dispatch_recommendations_keep_processed
+BEFORE DELETE ON dispatch_recommendations WHEN OLD.status IS NOT 'PENDING'
+BEGIN
+  SELECT RAISE(ABORT, 'dispatch_recommendations: a claimed or processed recommendation is part of the audit trail: DELETE refused');
+END;
+
+CREATE TRIGGER dispatch_executions_fill_needs_claim
+BEFORE INSERT ON dispatch_executions
+WHEN NOT EXISTS (SELECT 1 FROM dispatch_recommendations r
+                 WHERE r.id = NEW.recommendation_id AND r.status = 'PROCESSING' AND
+                       r.ticker = NEW.ticker AND r.action = NEW.action)
+BEGIN
+  SELECT RAISE(ABORT, 'dispatch_executions: a fill needs its recommendation PROCESSING, with the same ticker and action');
+END;
+
+CREATE TRIGGER dispatch_executions_no_update BEFORE UPDATE ON dispatch_executions
+BEGIN
+  SELECT RAISE(ABORT, 'dispatch_executions is append-only: UPDATE refused');
+END;
+
+CREATE TRIGGER dispatch_executions_no_delete BEFORE DELETE ON dispatch_executions
+BEGIN
+  SELECT RAISE(ABORT, 'dispatch_executions is append-only: DELETE refused');
+END;
+
+CREATE TRIGGER dispatcher_runs_close_once BEFORE UPDATE ON dispatcher_runs
+WHEN OLD.finished_at IS NOT NULL OR NEW.run_id IS NOT OLD.run_id OR
+     NEW.started_at IS NOT OLD.started_at OR NEW.run_config_json IS NOT OLD.run_config_json
+BEGIN
+  SELECT RAISE(ABORT, 'dispatcher_runs: a run is closed once and never changes afterwards');
+END;
+
+CREATE TRIGGER dispatcher_runs_no_delete BEFORE DELETE ON dispatcher_runs
+BEGIN
+  SELECT RAISE(ABORT, 'dispatcher_runs: DELETE refused');
+END;
+
+CREATE TRIGGER trading_state_changes_no_update BEFORE UPDATE ON trading_state_changes
+BEGIN
+  SELECT RAISE(ABORT, 'trading_state_changes is append-only: UPDATE refused');
+END;
+
+CREATE TRIGGER trading_state_changes_no_delete BEFORE DELETE ON trading_state_changes
+BEGIN
+  SELECT RAISE(ABORT, 'trading_state_changes is append-only: DELETE refused');
+END;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kInitialSchema},
     {2, "bars and features", kMarketSchema},
+    {3, "execution ledger", kLedgerSchema},
 };
 
 constexpr char kCreateMigrationsTable[] =
@@ -172,44 +345,46 @@ Status ApplyOne(sqlite::Database* db, const Migration& m, int64_t now_ms) {
 std::span<const Migration> Migrations() { return kMigrations; }
 
 Result<int> SchemaVersion(sqlite::Database* db) {
+  auto applied = AppliedVersions(db);
+  if (!applied.ok()) return applied.status();
+  return applied->empty() ? 0 : *applied->rbegin();
+}
+
+Result<std::set<int>> AppliedVersions(sqlite::Database* db) {
+  std::set<int> versions;
   auto exists = db->Prepare(
       "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'");
   if (!exists.ok()) return exists.status();
   auto row = exists->Step();
   if (!row.ok()) return row.status();
-  if (!*row) return 0;
-  auto max = db->Prepare("SELECT coalesce(max(version), 0) FROM schema_migrations");
-  if (!max.ok()) return max.status();
-  row = max->Step();
-  if (!row.ok()) return row.status();
-  return static_cast<int>(max->ColumnInt(0));
+  if (!*row) return versions;
+  auto all = db->Prepare("SELECT version FROM schema_migrations");
+  if (!all.ok()) return all.status();
+  while (true) {
+    row = all->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    versions.insert(static_cast<int>(all->ColumnInt(0)));
+  }
+  return versions;
 }
 
 Status ApplyMigrations(sqlite::Database* db, int64_t now_ms) {
-  auto version = SchemaVersion(db);
-  if (!version.ok()) return version.status();
-  const int latest = kMigrations[std::size(kMigrations) - 1].version;
-  if (*version > latest) {
-    return Status::Internal("database schema version " + std::to_string(*version) +
+  return ApplyMigrations(db, now_ms, Migrations());
+}
+
+Status ApplyMigrations(sqlite::Database* db, int64_t now_ms, std::span<const Migration> known) {
+  auto applied = AppliedVersions(db);
+  if (!applied.ok()) return applied.status();
+  int latest = 0;
+  for (const Migration& m : known) latest = std::max(latest, m.version);
+  if (!applied->empty() && *applied->rbegin() > latest) {
+    return Status::Internal("database schema version " + std::to_string(*applied->rbegin()) +
                             " is newer than this sigflow knows (" + std::to_string(latest) +
                             "): upgrade sigflow");
   }
-  // Every version not recorded yet, not only those above the highest: a database made by a build
-  // that had a later migration but not an earlier one (branches merged in another order) still
-  // gets the earlier one.
-  std::set<int> applied;
-  if (*version > 0) {
-    auto rows = db->Prepare("SELECT version FROM schema_migrations");
-    if (!rows.ok()) return rows.status();
-    while (true) {
-      auto row = rows->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      applied.insert(static_cast<int>(rows->ColumnInt(0)));
-    }
-  }
-  for (const Migration& m : kMigrations) {
-    if (applied.count(m.version)) continue;
+  for (const Migration& m : known) {
+    if (applied->count(m.version) > 0) continue;
     Status status = ApplyOne(db, m, now_ms);
     if (!status.ok()) return status;
   }

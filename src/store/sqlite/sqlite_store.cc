@@ -257,8 +257,8 @@ Result<std::vector<StoredSignal>> SqliteStore::LoadSignals(const std::vector<std
   out.reserve(ids.size());
   {
     auto st = db_->Cached(
-        "SELECT payload, timestamp, received_at, matched, enqueued, skipped_running, duplicate "
-        "FROM signals WHERE signal_id = ?1");
+        "SELECT payload, timestamp, received_at, matched, enqueued, skipped_running, duplicate, "
+        "trading_halted FROM signals WHERE signal_id = ?1");
     if (!st.ok()) return st.status();
     for (const auto& id : ids) {
       auto row = (*st)->BindText(1, id).Step();
@@ -273,6 +273,7 @@ Result<std::vector<StoredSignal>> SqliteStore::LoadSignals(const std::vector<std
         s.outcome.enqueued = static_cast<uint32_t>((*st)->ColumnInt(4));
         s.outcome.skipped_running = static_cast<uint32_t>((*st)->ColumnInt(5));
         s.outcome.duplicate = static_cast<uint32_t>((*st)->ColumnInt(6));
+        s.outcome.trading_halted = static_cast<uint32_t>((*st)->ColumnInt(7));
         out.push_back(std::move(s));
       }
       (*st)->Reset();

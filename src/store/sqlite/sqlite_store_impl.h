@@ -78,6 +78,10 @@ class SqliteStore final : public Store, public MarketStore {
   Result<int64_t> UpsertFeatures(std::span<const Features> rows) override;
   Result<std::vector<Features>> LatestFeatures(std::string_view ticker, int64_t at_or_before_ms,
                                                int limit) override;
+  // The connection and the mutex that guards it, shared with the ledger over this store
+  // (sqlite_ledger.cc), which locks the same mutex around each of its calls.
+  std::mutex* connection_mutex() { return &mu_; }
+  sqlite::Database* connection() { return db_.get(); }
 
  private:
   Result<std::vector<Pipeline>> QueryPipelines(const char* sql);

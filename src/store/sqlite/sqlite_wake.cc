@@ -8,6 +8,8 @@
 //      pipeline?); when it may be woken, INSERT the execution and its `signal_wakes` row.
 //   3. per signal that woke something: UPDATE its enqueued/skipped_running counts.
 //   4. per dead letter: INSERT.
+// A batch marked trading_halted skips 2 and 3: its signals are recorded with every match counted
+// as trading_halted.
 // So a batch of N signals (D of them redelivered duplicates that matched something), M
 // candidates, E new executions, W waking signals and L dead letters steps
 // 2 + N + D + M + 2E + W + L statements, and prepares none once the cache is warm. Holding the
@@ -23,6 +25,11 @@ namespace {
 constexpr char kInsertSignal[] =
     "INSERT INTO signals (signal_id, payload, timestamp, received_at, matched, enqueued, "
     "skipped_running, duplicate) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?5, 0) "
+    "ON CONFLICT (signal_id) DO NOTHING";
+// While trading is HALTED (core/wake.h): every match of a fresh signal is trading_halted.
+constexpr char kInsertHaltedSignal[] =
+    "INSERT INTO signals (signal_id, payload, timestamp, received_at, matched, enqueued, "
+    "skipped_running, duplicate, trading_halted) VALUES (?1, ?2, ?3, ?4, ?5, 0, 0, 0, ?5) "
     "ON CONFLICT (signal_id) DO NOTHING";
 constexpr char kCountDuplicate[] =
     "UPDATE signals SET duplicate = duplicate + ?2 WHERE signal_id = ?1";
@@ -73,7 +80,7 @@ Result<WakeResult> SqliteStore::Wake(const WakeBatch& batch) {
 
   // 1. Record the fresh signals; the others are duplicates.
   {
-    auto insert = db_->Cached(kInsertSignal);
+    auto insert = db_->Cached(batch.trading_halted ? kInsertHaltedSignal : kInsertSignal);
     if (!insert.ok()) return insert.status();
     for (size_t i = 0; i < n; ++i) {
       const WakeSignal& s = batch.signals[i];
@@ -111,7 +118,8 @@ Result<WakeResult> SqliteStore::Wake(const WakeBatch& batch) {
     auto wake = db_->Cached(kInsertWake);
     if (!wake.ok()) return wake.status();
     std::string& ids = wake_.signal_ids;
-    for (uint32_t c = 0; c < batch.candidates.size(); ++c) {
+    const size_t candidates = batch.trading_halted ? 0 : batch.candidates.size();
+    for (uint32_t c = 0; c < candidates; ++c) {
       const WakeCandidate& candidate = batch.candidates[c];
       uint32_t waker = candidate.first_signal;
       bool listed = false;
@@ -177,6 +185,11 @@ Result<WakeResult> SqliteStore::Wake(const WakeBatch& batch) {
       if (!fresh[i]) {
         o.duplicate = s.matched;
         result.duplicate += s.matched;
+        continue;
+      }
+      if (batch.trading_halted) {
+        o.trading_halted = s.matched;
+        result.trading_halted += s.matched;
         continue;
       }
       o.enqueued = enqueued[i];

@@ -109,6 +109,46 @@ class BatchBuilder {
   WakeBatch batch_;
 };
 
+// While trading is HALTED (core/wake.h) a batch records its signals and dead letters but wakes
+// nothing; its matches count as trading_halted; redelivered later, the signals are duplicates.
+// `store` has no pipeline yet; the check adds p1 and p2 (AAPL).
+inline void ExpectHaltedWakeWakesNothing(Store* store) {
+  ASSERT_TRUE(store->AddPipeline(SignalPipeline("p1", {"AAPL"})).ok());
+  ASSERT_TRUE(store->AddPipeline(SignalPipeline("p2", {"AAPL"})).ok());
+  BatchBuilder builder;
+  builder.Signals("s", 2).Match("p1", {0, 1}).Match("p2", {1});
+  builder.DeadLetter("junk", "malformed_json", "not JSON");
+  WakeBatch batch = builder.Build();
+  batch.trading_halted = true;
+  auto result = store->Wake(batch);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_TRUE(result->enqueued.empty());
+  EXPECT_EQ(result->trading_halted, 3u);
+  EXPECT_EQ(result->skipped_running, 0u);
+  EXPECT_EQ(result->per_signal[1].trading_halted, 2u);
+  EXPECT_EQ(result->dead_lettered, 1u);
+  auto counts = store->Counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->executions_pending, 0);
+  EXPECT_EQ(counts->signals, 2);
+  EXPECT_EQ(counts->dead_letters, 1);
+  auto stored = store->LoadSignals({"s0", "s1"});
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 2u);
+  EXPECT_EQ((*stored)[1].outcome.trading_halted, 2u);
+  EXPECT_EQ((*stored)[1].outcome.skipped_running, 0u);
+  WakeBatch again = builder.Build();
+  auto redelivered = store->Wake(again);
+  ASSERT_TRUE(redelivered.ok()) << redelivered.status().ToString();
+  EXPECT_TRUE(redelivered->enqueued.empty());
+  EXPECT_EQ(redelivered->duplicate, 3u);
+  again.trading_halted = true;  // halted duplicates are duplicates too
+  auto halted_again = store->Wake(again);
+  ASSERT_TRUE(halted_again.ok()) << halted_again.status().ToString();
+  EXPECT_EQ(halted_again->duplicate, 3u);
+  EXPECT_EQ(halted_again->trading_halted, 0u);
+}
+
 inline std::vector<uint32_t> Range(uint32_t from, uint32_t to) {
   std::vector<uint32_t> out;
   for (uint32_t i = from; i < to; ++i) out.push_back(i);
