@@ -6,8 +6,8 @@
 #include <iostream>
 #include <limits>
 
-#include "bench/market_bench.h"
 #include "bench/execute_bench.h"
+#include "bench/market_bench.h"
 #include "bench/match_bench.h"
 #include "cli/adapters.h"
 #include "cli/commands.h"
