@@ -221,8 +221,25 @@ class BatchIdSet {
   uint32_t gen_ = 0;
 };
 
+// CPU time of the calling thread, in nanoseconds: the phase split of a run is taken per batch,
+// and on a shared machine wall time would also count the time the thread waited for a core.
+uint64_t ThreadCpuNanos() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// Where a run's CPU time went, summed over its batches.
+struct PhaseNanos {
+  uint64_t decode = 0;  // decoding and the batch's signal_id dedupe
+  uint64_t add = 0;     // BatchMatcher::Begin and AddSignal
+  uint64_t finish = 0;  // BatchMatcher::Finish
+  uint64_t read = 0;    // reading every candidate and every per-signal count
+};
+
 struct SigflowRun {
   Seconds seconds;
+  PhaseNanos phases;
   uint64_t matches = 0;     // sum of per-signal match counts
   uint64_t candidates = 0;  // sum over batches
   uint64_t batches = 0;
@@ -239,28 +256,37 @@ SigflowRun RunSigflow(const Workload& w, const PipelineIndex& index, size_t batc
   const BatchMatcher::Stats before = matcher.stats();
   BatchIdSet ids;
   std::vector<Signal> slots(batch_size);
+  std::vector<uint8_t> fresh(batch_size);  // per slot: decoded and not a repeated signal_id
   std::vector<std::string_view> symbols;
   DecodeError error;
   SigflowRun run;
   const size_t n = w.signal_count();
   const Stopwatch timer;
+  uint64_t t0 = ThreadCpuNanos();
   for (size_t first = 0; first < n; first += batch_size) {
     const size_t last = std::min(n, first + batch_size);
-    matcher.Begin(index);
     ids.Reset(batch_size);
     for (size_t i = first; i < last; ++i) {
       Signal& signal = slots[i - first];
       if (!decoder.Decode(w.payload(i), &signal, &error)) {  // would be dead-lettered
         ++run.undecodable;
+        fresh[i - first] = 0;
         continue;
       }
+      fresh[i - first] = ids.Insert(signal.signal_id) ? 1 : 0;
+    }
+    const uint64_t t1 = ThreadCpuNanos();
+    matcher.Begin(index);
+    for (size_t i = 0; i < last - first; ++i) {
       symbols.clear();
-      if (ids.Insert(signal.signal_id)) {
-        for (const TickerSignal& t : signal.tickers) symbols.push_back(t.ticker);
+      if (fresh[i]) {
+        for (const TickerSignal& t : slots[i].tickers) symbols.push_back(t.ticker);
       }
       matcher.AddSignal(symbols);
     }
+    const uint64_t t2 = ThreadCpuNanos();
     matcher.Finish();
+    const uint64_t t3 = ThreadCpuNanos();
     const auto candidates = matcher.candidates();
     run.candidates += candidates.size();
     for (const BatchMatcher::Candidate& c : candidates) {
@@ -271,6 +297,12 @@ SigflowRun RunSigflow(const Workload& w, const PipelineIndex& index, size_t batc
       if (counts != nullptr) counts->push_back(matcher.matched_count(s));
     }
     ++run.batches;
+    const uint64_t t4 = ThreadCpuNanos();
+    run.phases.decode += t1 - t0;
+    run.phases.add += t2 - t1;
+    run.phases.finish += t3 - t2;
+    run.phases.read += t4 - t3;
+    t0 = t4;
   }
   run.seconds = timer.Elapsed();
   run.stats = matcher.stats();
@@ -445,6 +477,10 @@ nlohmann::json RunMatchBench(const MatchBenchOptions& options, std::ostream* pro
       const SigflowRun warm = RunSigflow(w, *index, options.batch_size, matcher, nullptr);
       warm_rate = static_cast<double>(options.signals) / warm.seconds.wall;
       warm_misses = warm.stats.intersection_misses;
+      say("warm cpu ns/signal: decode " + std::to_string(warm.phases.decode / options.signals) +
+          " add " + std::to_string(warm.phases.add / options.signals) + " finish " +
+          std::to_string(warm.phases.finish / options.signals) + " read " +
+          std::to_string(warm.phases.read / options.signals));
       say("sigflow run with a warm cache: " + std::to_string(std::llround(warm_rate)) +
           " signals/s");
     }
@@ -542,6 +578,11 @@ nlohmann::json RunMatchBench(const MatchBenchOptions& options, std::ostream* pro
          Round1(static_cast<double>(median_run.stats.intersections_uncached) / signals)},
         {"direct_unions", median_run.stats.direct_unions},
         {"warm_intersection_misses", warm_misses}}},
+      {"cpu_ns_per_signal",
+       {{"decode_and_dedupe", Round1(static_cast<double>(median_run.phases.decode) / signals)},
+        {"add_signals", Round1(static_cast<double>(median_run.phases.add) / signals)},
+        {"finish", Round1(static_cast<double>(median_run.phases.finish) / signals)},
+        {"read_results", Round1(static_cast<double>(median_run.phases.read) / signals)}}},
       {"note", note},
   };
   return out;

@@ -31,22 +31,6 @@ size_t Gallop(std::span<const uint32_t> list, size_t pos, uint32_t x) {
                              list.begin());
 }
 
-size_t HashKey(const std::array<uint32_t, BatchMatcher::kMaxInclusionExclusion>& key) {
-  const uint64_t a = (uint64_t{key[1]} << 32) | key[0];
-  const uint64_t b = (uint64_t{key[3]} << 32) | key[2];
-  uint64_t h = a * 0x9E3779B97F4A7C15ull ^ std::rotl(b * 0xC2B2AE3D27D4EB4Full, 31);
-  h ^= h >> 32;
-  h *= 0xFF51AFD7ED558CCDull;
-  h ^= h >> 29;
-  return static_cast<size_t>(h);
-}
-
-// std::array's operator== calls memcmp; four compares inline to a few instructions.
-bool SameKey(const std::array<uint32_t, BatchMatcher::kMaxInclusionExclusion>& a,
-             const std::array<uint32_t, BatchMatcher::kMaxInclusionExclusion>& b) {
-  return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3])) == 0;
-}
-
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define SIGFLOW_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
 #else
@@ -259,16 +243,15 @@ void BatchMatcher::Finish() {
 int BatchMatcher::CacheSlotsOf(uint32_t signal, const void** slots) const {
   const uint32_t begin = signal_offsets_[signal];
   const uint32_t k = signal_offsets_[signal + 1] - begin;
-  if (k < 2 || k > 3 || cache_.empty()) return 0;
+  if (k < 2 || k > 3 || index_->combination_count() == 0) return 0;
   uint32_t t[3];
   for (uint32_t i = 0; i < k; ++i) t[i] = slot_ticker_[signal_slots_[begin + i]];
   SortSmall(t, static_cast<int>(k), std::less<uint32_t>());
-  const size_t mask = cache_.size() - 1;
-  slots[0] = &cache_[HashKey(Key{t[0], t[1], kNone, kNone}) & mask];
+  slots[0] = index_->CombinationSlot(Key{t[0], t[1], kNone, kNone});
   if (k == 2) return 1;
-  slots[1] = &cache_[HashKey(Key{t[0], t[2], kNone, kNone}) & mask];
-  slots[2] = &cache_[HashKey(Key{t[1], t[2], kNone, kNone}) & mask];
-  slots[3] = &cache_[HashKey(Key{t[0], t[1], t[2], kNone}) & mask];
+  slots[1] = index_->CombinationSlot(Key{t[0], t[2], kNone, kNone});
+  slots[2] = index_->CombinationSlot(Key{t[1], t[2], kNone, kNone});
+  slots[3] = index_->CombinationSlot(Key{t[0], t[1], t[2], kNone});
   return 4;
 }
 
@@ -277,6 +260,7 @@ uint32_t BatchMatcher::CountByInclusionExclusion(const uint32_t* sorted_tickers,
   // in increasing order, so every proper subset of a mask is already known.
   uint32_t inter[1 << kMaxInclusionExclusion];
   int64_t total = 0;
+  const bool has_wide = index_->wide_pipeline_count() != 0;
   for (int mask = 1; mask < (1 << k); ++mask) {
     const int bits = std::popcount(static_cast<unsigned>(mask));
     uint32_t value;
@@ -300,7 +284,9 @@ uint32_t BatchMatcher::CountByInclusionExclusion(const uint32_t* sorted_tickers,
         for (int b = 0; b < k; ++b) {
           if (mask & (1 << b)) key[i++] = sorted_tickers[b];
         }
-        value = Intersection(key, bits);
+        ++stats_.combination_lookups;
+        value = index_->NarrowCombinationCount(key);
+        if (has_wide) value += WideIntersection(key, bits);
       }
     }
     inter[mask] = value;
@@ -327,10 +313,11 @@ uint32_t BatchMatcher::CountByUnion(const uint32_t* slots, size_t k) {
   return count;
 }
 
-uint32_t BatchMatcher::Intersection(const Key& key, int k) {
+uint32_t BatchMatcher::WideIntersection(const Key& key, int k) {
   PostingList lists[kMaxInclusionExclusion];
   for (int i = 0; i < k; ++i) {
-    lists[i] = PostingList{index_->PipelinesWatching(key[i]), index_->DenseBitmap(key[i])};
+    lists[i] = PostingList{index_->WidePipelinesWatching(key[i]), index_->WideDenseBitmap(key[i])};
+    if (lists[i].pipelines.empty()) return 0;
   }
   SortSmall(lists, k, [](const PostingList& a, const PostingList& b) {
     return a.pipelines.size() < b.pipelines.size();
@@ -343,9 +330,9 @@ uint32_t BatchMatcher::Intersection(const Key& key, int k) {
   ++stats_.intersection_lookups;
   if (!cache_.empty()) {
     const size_t mask = cache_.size() - 1;
-    for (size_t i = HashKey(key) & mask;; i = (i + 1) & mask) {
+    for (size_t i = PipelineIndex::HashCombination(key) & mask;; i = (i + 1) & mask) {
       const CacheEntry& entry = cache_[i];
-      if (SameKey(entry.key, key)) return entry.value;
+      if (PipelineIndex::SameCombination(entry.key, key)) return entry.value;
       if (entry.key[0] == kNone) break;
     }
   }
@@ -367,14 +354,14 @@ void BatchMatcher::CacheInsert(const Key& key, uint32_t value) {
       const size_t mask = cache_.size() - 1;
       for (const CacheEntry& entry : old) {
         if (entry.key[0] == kNone) continue;
-        size_t i = HashKey(entry.key) & mask;
+        size_t i = PipelineIndex::HashCombination(entry.key) & mask;
         while (cache_[i].key[0] != kNone) i = (i + 1) & mask;
         cache_[i] = entry;
       }
     }
   }
   const size_t mask = cache_.size() - 1;
-  size_t i = HashKey(key) & mask;
+  size_t i = PipelineIndex::HashCombination(key) & mask;
   while (cache_[i].key[0] != kNone) i = (i + 1) & mask;
   cache_[i] = CacheEntry{key, value};
   ++cache_size_;

@@ -26,25 +26,27 @@
 //   2. Per-signal match counts must be exact (they are reported per signal) but must not be
 //      found by enumerating each signal's matches. For a signal with k <= 4 known tickers the
 //      count is the inclusion-exclusion sum  sum|P(t)| - sum|P(a)&P(b)| + |P(a)&P(b)&P(c)| - ...
-//      over its posting lists P. Intersection sizes are cached in the matcher, keyed by the
-//      sorted ticker-id tuple, and computed on a miss from the shortest list: each of its
-//      pipelines is tested in the other lists' dense bitmaps (PipelineIndex::DenseBitmap) or
-//      found by galloping search in their sorted posting lists; two dense lists are ANDed word
-//      by word. A Zipf workload repeats the same popular pairs over and over, so most lookups
-//      hit a small, CPU-cache-resident set of entries; intersections with a very short list are
-//      computed on the spot instead. An empty intersection prunes every superset. Signals with
-//      more tickers are counted by a direct union of their posting lists with a per-signal
-//      stamp.
+//      over its posting lists P. The snapshot holds every such intersection size over its
+//      narrow pipelines, precomputed (PipelineIndex::NarrowCombinationCount), so a signal costs
+//      one table lookup per subset of its tickers, prefetched a few signals ahead, and a fresh
+//      snapshot is as fast as an old one. Only wide pipelines (many tickers each; usually none)
+//      need computing: their share is cached in the matcher, keyed by the sorted ticker-id
+//      tuple, and computed on a miss from the shortest wide list, each of its pipelines tested
+//      in the other lists' bitmaps or found by galloping search; two dense lists are ANDed word
+//      by word, intersections with a very short list computed on the spot. An empty
+//      intersection prunes every superset. Signals with more tickers are counted by a direct
+//      union of their posting lists with a per-signal stamp.
 //   3. Each signal's tickers are kept per batch as ticker -> ascending signal lists, so
 //      MatchedSignals(c) is the union, over the tickers of c's pipeline, of those lists.
 // Cost of a batch: O(distinct tickers + sum of their posting lists + signals + cache misses);
 // never O(pipelines) and never O(sum over signals of their matches). Memory: O(pipelines +
 // tickers) of stamps per snapshot, plus the bounded intersection cache.
 //
-// Snapshots. The cache is valid for one snapshot: Begin() with a different index (told apart by
-// PipelineIndex::build_serial()) drops it and resizes the per-pipeline arrays; with the same
-// index it keeps everything. The index passed to Begin() must stay alive, unchanged, until the
-// next Begin() or the matcher's destruction, whichever comes first (results refer to it).
+// Snapshots. The cache (of wide pipelines' intersections) is valid for one snapshot: Begin() with a
+// different index (told apart by PipelineIndex::build_serial()) drops it and resizes the
+// per-pipeline arrays; with the same index it keeps everything. The index passed to Begin() must
+// stay alive, unchanged, until the next Begin() or the matcher's destruction, whichever comes first
+// (results refer to it).
 //
 // Thread-safety: none. A BatchMatcher is per-thread scratch reused across batches; indices may
 // be shared across threads, matchers may not.
@@ -79,6 +81,8 @@ class BatchMatcher {
   struct Stats {
     uint64_t batches = 0;
     uint64_t signals = 0;
+    uint64_t combination_lookups = 0;  // PipelineIndex::NarrowCombinationCount calls
+    // The wide pipelines' intersections (PipelineIndex: none when every pipeline is narrow):
     uint64_t intersection_lookups = 0;    // cache probes (hits + misses)
     uint64_t intersection_misses = 0;     // computed from posting lists, then cached
     uint64_t intersections_uncached = 0;  // so cheap that they were computed, not looked up
@@ -87,7 +91,7 @@ class BatchMatcher {
 
   // Signals with at most this many distinct known tickers are counted by inclusion-exclusion
   // (2^k - k - 1 cached intersections); larger ones by a direct union.
-  static constexpr int kMaxInclusionExclusion = 4;
+  static constexpr int kMaxInclusionExclusion = PipelineIndex::kMaxCombination;
   // An intersection whose shortest list has at most this many entries (times the other lists)
   // is computed on the spot rather than cached: that many bit tests in L1/L2-resident bitmaps
   // cost about one probe of a large table that misses the CPU caches, and it keeps the table
@@ -134,7 +138,7 @@ class BatchMatcher {
   const Stats& stats() const { return stats_; }
 
  private:
-  using Key = std::array<uint32_t, kMaxInclusionExclusion>;
+  using Key = PipelineIndex::Combination;
   struct PostingList {
     std::span<const uint32_t> pipelines;
     const uint64_t* bits;  // PipelineIndex::DenseBitmap, or nullptr
@@ -149,7 +153,8 @@ class BatchMatcher {
   int CacheSlotsOf(uint32_t signal, const void** slots) const;
   uint32_t CountByInclusionExclusion(const uint32_t* sorted_tickers, int k);
   uint32_t CountByUnion(const uint32_t* tickers, size_t k);
-  uint32_t Intersection(const Key& key, int k);
+  // The wide pipelines' share of the intersection of the lists of `key` (cached).
+  uint32_t WideIntersection(const Key& key, int k);
   uint32_t ComputeIntersection(const PostingList* lists, int k) const;
   void CacheInsert(const Key& key, uint32_t value);
 

@@ -35,6 +35,14 @@ std::vector<Pipeline> MakePipelines(const std::vector<Tickers>& watchlists) {
   return pipelines;
 }
 
+// Every pipeline wide: counts come from the matcher's own intersections of posting lists, not
+// from the index's precomputed combination counts.
+std::shared_ptr<const PipelineIndex> BuildAllWide(const std::vector<Tickers>& watchlists) {
+  PipelineIndex::BuildOptions options;
+  options.max_enumerated_tickers = 0;
+  return PipelineIndex::Build(MakePipelines(watchlists), options);
+}
+
 uint32_t Add(BatchMatcher* matcher, const Tickers& tickers) {
   std::vector<std::string_view> views(tickers.begin(), tickers.end());
   return matcher->AddSignal(views);
@@ -216,7 +224,7 @@ std::vector<Tickers> OverlappingWatchlists(size_t n) {
 
 TEST(BatchMatcherTest, ReusesSnapshotAcrossBatches) {
   const std::vector<Tickers> watchlists = OverlappingWatchlists(600);
-  auto index = PipelineIndex::Build(MakePipelines(watchlists));
+  auto index = BuildAllWide(watchlists);
   BatchMatcher matcher;
   RunBatch(&matcher, *index, watchlists, {{"AAPL", "TSLA"}, {"MSFT"}, {"X7", "AAPL"}}, "first");
   const uint64_t misses = matcher.stats().intersection_misses;
@@ -240,11 +248,13 @@ TEST(BatchMatcherTest, DenseAndSparseListsIntersectExactly) {
     watchlists[i].push_back(Name("Z", i % 2000));
     if (i % 97 == 0) watchlists[i].push_back("V");
   }
-  auto index = PipelineIndex::Build(MakePipelines(watchlists));
+  auto index = BuildAllWide(watchlists);
   ASSERT_EQ(PipelineIndex::DenseThreshold(40000), 156u);
   ASSERT_NE(index->DenseBitmap(*index->FindTicker("MSFT")), nullptr);
   ASSERT_NE(index->DenseBitmap(*index->FindTicker("V")), nullptr);
   ASSERT_EQ(index->DenseBitmap(*index->FindTicker("Y3")), nullptr);
+  ASSERT_NE(index->WideDenseBitmap(*index->FindTicker("MSFT")), nullptr);
+  ASSERT_EQ(index->WideDenseBitmap(*index->FindTicker("Y3")), nullptr);
   const std::vector<Tickers> batch{{"AAPL", "TSLA"},
                                    {"AAPL", "TSLA", "MSFT"},
                                    {"Y3", "AAPL"},
@@ -265,6 +275,30 @@ TEST(BatchMatcherTest, DenseAndSparseListsIntersectExactly) {
   EXPECT_GT(matcher.stats().intersection_misses, 0u);
   EXPECT_GT(matcher.stats().intersections_uncached, 0u);
   EXPECT_EQ(matcher.stats().direct_unions, 1u);
+  // The same workload with every pipeline narrow: every count from the index's table.
+  auto narrow = PipelineIndex::Build(MakePipelines(watchlists));
+  ASSERT_EQ(narrow->wide_pipeline_count(), 0u);
+  BatchMatcher from_table;
+  RunBatch(&from_table, *narrow, watchlists, batch, "dense and sparse, narrow");
+  EXPECT_GT(from_table.stats().combination_lookups, 0u);
+  EXPECT_EQ(from_table.stats().intersection_lookups + from_table.stats().intersections_uncached,
+            0u);
+}
+
+// Narrow and wide pipelines watching the same tickers: a count adds both shares.
+TEST(BatchMatcherTest, NarrowAndWidePipelinesAreCountedTogether) {
+  std::vector<Tickers> watchlists = OverlappingWatchlists(3000);
+  for (size_t i = 0; i < watchlists.size(); i += 3) {  // every third pipeline wide
+    for (size_t j = 0; j < 9; ++j) watchlists[i].push_back(Name("W", (i + j) % 40));
+  }
+  auto index = PipelineIndex::Build(MakePipelines(watchlists));
+  ASSERT_EQ(index->wide_pipeline_count(), 1000u);
+  const std::vector<Tickers> batch{{"AAPL", "TSLA"},   {"AAPL", "TSLA", "MSFT"},     {"W1", "AAPL"},
+                                   {"W1", "W2", "X3"}, {"X0", "W0", "TSLA", "MSFT"}, {"W5"}};
+  BatchMatcher matcher;
+  RunBatch(&matcher, *index, watchlists, batch, "mixed");
+  EXPECT_GT(matcher.stats().combination_lookups, 0u);
+  EXPECT_GT(matcher.stats().intersection_lookups + matcher.stats().intersections_uncached, 0u);
 }
 
 // The bitset that dedupes candidates is emptied after each batch, by candidate when a batch has
@@ -287,8 +321,8 @@ TEST(BatchMatcherTest, EveryBatchStartsWithNoPipelineMarked) {
 TEST(BatchMatcherTest, SwitchingSnapshotsDropsTheCache) {
   const std::vector<Tickers> a{{"AAPL", "TSLA"}, {"TSLA"}, {"MSFT"}};
   const std::vector<Tickers> b{{"TSLA"}, {"AAPL", "MSFT"}, {"AAPL", "TSLA"}, {"TSLA", "MSFT"}};
-  auto index_a = PipelineIndex::Build(MakePipelines(a));
-  auto index_b = PipelineIndex::Build(MakePipelines(b));
+  auto index_a = BuildAllWide(a);
+  auto index_b = BuildAllWide(b);
   const std::vector<Tickers> batch{{"AAPL", "TSLA"}, {"MSFT", "TSLA"}, {"AAPL"}};
   BatchMatcher matcher;
   RunBatch(&matcher, *index_a, a, batch, "a");
@@ -296,7 +330,7 @@ TEST(BatchMatcherTest, SwitchingSnapshotsDropsTheCache) {
   RunBatch(&matcher, *index_a, a, batch, "a again");
   // A snapshot rebuilt from the same pipelines is a new snapshot.
   index_b.reset();
-  auto index_b2 = PipelineIndex::Build(MakePipelines(b));
+  auto index_b2 = BuildAllWide(b);
   RunBatch(&matcher, *index_b2, b, batch, "b rebuilt");
 }
 
@@ -311,6 +345,7 @@ TEST(BatchMatcherTest, MatchesBruteForceOnRandomWorkloads) {
   };
   int batches_checked = 0;
   size_t dense_lists = 0;
+  size_t wide_pipelines = 0, narrow_pipelines = 0;
   for (int round = 0; round < 44; ++round) {
     BatchMatcher::Options options;
     if (round % 4 == 3) options.max_cached_intersections = 3;
@@ -330,7 +365,12 @@ TEST(BatchMatcherTest, MatchesBruteForceOnRandomWorkloads) {
         const size_t n = uniform(0, 10) == 0 ? 0 : uniform(1, 6);
         for (size_t i = 0; i < n; ++i) w.push_back(symbol());  // repeats allowed
       }
-      auto index = PipelineIndex::Build(MakePipelines(watchlists));
+      // Pipelines watch 0..6 tickers: every narrow/wide cut, the default (all narrow) most.
+      PipelineIndex::BuildOptions build;
+      if (uniform(0, 1) == 0) build.max_enumerated_tickers = uniform(0, 6);
+      auto index = PipelineIndex::Build(MakePipelines(watchlists), build);
+      wide_pipelines += index->wide_pipeline_count();
+      narrow_pipelines += index->pipeline_count() - index->wide_pipeline_count();
       for (uint32_t t = 0; t < index->ticker_count(); ++t) {
         dense_lists += index->DenseBitmap(t) != nullptr;
       }
@@ -363,6 +403,8 @@ TEST(BatchMatcherTest, MatchesBruteForceOnRandomWorkloads) {
   }
   EXPECT_GT(batches_checked, 80);
   EXPECT_GT(dense_lists, 0u) << "no run exercised the dense bitmaps";
+  EXPECT_GT(wide_pipelines, 0u);
+  EXPECT_GT(narrow_pipelines, 0u);
 }
 
 }  // namespace

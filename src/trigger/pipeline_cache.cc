@@ -26,7 +26,13 @@ Status PipelineCache::Refresh() {
                {"serving_pipelines", snapshot_->pipeline_count()}});
     return pipelines.status();
   }
-  snapshot_ = PipelineIndex::Build(*pipelines);
+  // Unchanged pipelines keep the snapshot: the matchers keep the state they hold for it (a new
+  // snapshot, even an equal one, makes them start over), and no index is rebuilt.
+  const bool unchanged = snapshot_->SameAs(*pipelines);
+  if (!unchanged) {
+    snapshot_ = PipelineIndex::Build(*pipelines);
+    ++rebuilds_;
+  }
   ++refreshes_;
   refresh_failures_ = 0;
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -34,6 +40,7 @@ Status PipelineCache::Refresh() {
                           .count();
   log::Info("pipeline_cache_refreshed", {{"pipelines_count", snapshot_->pipeline_count()},
                                          {"tickers_count", snapshot_->ticker_count()},
+                                         {"rebuilt", !unchanged},
                                          {"cache_refresh_duration_ms", micros / 1000.0}});
   return Status::Ok();
 }

@@ -128,21 +128,106 @@ size_t PipelineIndex::DenseThreshold(size_t pipelines) {
   return std::max<size_t>(64, pipelines / kDenseDivisor);
 }
 
-void PipelineIndex::BuildDenseBitmaps() {
+std::vector<uint32_t> PipelineIndex::BuildDenseBitmaps(const std::vector<uint32_t>& offsets,
+                                                       const std::vector<uint32_t>& list) {
   const size_t threshold = DenseThreshold(pipeline_count());
-  dense_offsets_.assign(ticker_count(), kNotDense);
+  std::vector<uint32_t> dense(ticker_count(), kNotDense);
   for (uint32_t t = 0; t < ticker_count(); ++t) {
-    const std::span<const uint32_t> list = PipelinesWatching(t);
-    if (list.size() < threshold) continue;
+    if (offsets[t + 1] - offsets[t] < threshold) continue;
     CheckFitsUint32(dense_bits_.size() + bitmap_words(), "bitmap words");
-    dense_offsets_[t] = static_cast<uint32_t>(dense_bits_.size());
+    dense[t] = static_cast<uint32_t>(dense_bits_.size());
     dense_bits_.resize(dense_bits_.size() + bitmap_words(), 0);
-    uint64_t* bits = dense_bits_.data() + dense_offsets_[t];
-    for (uint32_t p : list) bits[p / 64] |= uint64_t{1} << (p % 64);
+    uint64_t* bits = dense_bits_.data() + dense[t];
+    for (uint32_t i = offsets[t]; i < offsets[t + 1]; ++i) {
+      bits[list[i] / 64] |= uint64_t{1} << (list[i] % 64);
+    }
   }
+  return dense;
 }
 
-std::shared_ptr<const PipelineIndex> PipelineIndex::Build(const std::vector<Pipeline>& pipelines) {
+void PipelineIndex::IncrementCombination(const Combination& c) {
+  if (2 * (combination_size_ + 1) > combinations_.size()) {
+    std::vector<CombinationEntry> old(std::max<size_t>(1024, 2 * combinations_.size()));
+    old.swap(combinations_);
+    const size_t mask = combinations_.size() - 1;
+    for (const CombinationEntry& e : old) {
+      if (e.key[0] == kNoTicker) continue;
+      size_t i = HashCombination(e.key) & mask;
+      while (combinations_[i].key[0] != kNoTicker) i = (i + 1) & mask;
+      combinations_[i] = e;
+    }
+  }
+  const size_t mask = combinations_.size() - 1;
+  size_t i = HashCombination(c) & mask;
+  for (; combinations_[i].key[0] != kNoTicker; i = (i + 1) & mask) {
+    if (SameCombination(combinations_[i].key, c)) {
+      ++combinations_[i].count;
+      return;
+    }
+  }
+  combinations_[i] = CombinationEntry{c, 1};
+  ++combination_size_;
+}
+
+void PipelineIndex::BuildCombinations(size_t max_enumerated_tickers) {
+  // Narrow pipelines: every subset of 2..kMaxCombination of their tickers (ascending ids, so
+  // each subset is enumerated in ascending order and is its own key).
+  std::vector<uint32_t> wide;
+  for (uint32_t p = 0; p < pipeline_count(); ++p) {
+    const std::span<const uint32_t> t = TickersOf(p);
+    const size_t m = t.size();
+    if (m > max_enumerated_tickers) {
+      wide.push_back(p);
+      continue;
+    }
+    static_assert(kMaxCombination == 4, "the loops below enumerate subsets of 2..4");
+    for (size_t a = 0; a < m; ++a) {
+      for (size_t b = a + 1; b < m; ++b) {
+        IncrementCombination({t[a], t[b], kNoTicker, kNoTicker});
+        for (size_t c = b + 1; c < m; ++c) {
+          IncrementCombination({t[a], t[b], t[c], kNoTicker});
+          for (size_t d = c + 1; d < m; ++d) IncrementCombination({t[a], t[b], t[c], t[d]});
+        }
+      }
+    }
+  }
+  wide_pipelines_ = wide.size();
+  if (wide.empty()) return;
+  // Wide pipelines' posting lists, by counting sort (ascending, as `wide` is).
+  wide_offsets_.assign(ticker_count() + 1, 0);
+  for (uint32_t p : wide) {
+    for (uint32_t t : TickersOf(p)) ++wide_offsets_[t + 1];
+  }
+  for (size_t t = 0; t < ticker_count(); ++t) wide_offsets_[t + 1] += wide_offsets_[t];
+  wide_list_.resize(wide_offsets_.back());
+  std::vector<uint32_t> cursor(wide_offsets_.begin(), wide_offsets_.end() - 1);
+  for (uint32_t p : wide) {
+    for (uint32_t t : TickersOf(p)) wide_list_[cursor[t]++] = p;
+  }
+  wide_dense_offsets_ = BuildDenseBitmaps(wide_offsets_, wide_list_);
+}
+
+bool PipelineIndex::SameAs(const std::vector<Pipeline>& pipelines) const {
+  if (pipelines.size() != pipeline_count()) return false;
+  std::vector<uint32_t> ids;
+  for (uint32_t p = 0; p < pipelines.size(); ++p) {
+    if (pipelines[p].id != pipeline_ids_[p]) return false;
+    ids.clear();
+    for (const std::string& symbol : pipelines[p].scanner_tickers) {
+      const std::optional<uint32_t> t = FindTicker(symbol);
+      if (!t) return false;  // a ticker this index does not know
+      ids.push_back(*t);
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    const std::span<const uint32_t> mine = TickersOf(p);
+    if (!std::equal(ids.begin(), ids.end(), mine.begin(), mine.end())) return false;
+  }
+  return true;
+}
+
+std::shared_ptr<const PipelineIndex> PipelineIndex::Build(const std::vector<Pipeline>& pipelines,
+                                                          const BuildOptions& options) {
   CheckFitsUint32(pipelines.size() + 1, "pipelines");
   std::shared_ptr<PipelineIndex> index(new PipelineIndex());
   index->build_serial_ = next_build_serial.fetch_add(1, std::memory_order_relaxed);
@@ -175,7 +260,9 @@ std::shared_ptr<const PipelineIndex> PipelineIndex::Build(const std::vector<Pipe
   for (uint32_t p = 0; p < pipelines.size(); ++p) {
     for (uint32_t t : index->TickersOf(p)) index->ticker_pipelines_[cursor[t]++] = p;
   }
-  index->BuildDenseBitmaps();
+  index->dense_offsets_ =
+      index->BuildDenseBitmaps(index->ticker_offsets_, index->ticker_pipelines_);
+  index->BuildCombinations(options.max_enumerated_tickers);
   return index;
 }
 

@@ -13,16 +13,30 @@
 // made only for a list of >= P/256 entries (>= P/64 bytes), so the bitmaps take at most 8 times
 // the memory of the posting lists; with Zipf popularity far less (few lists are that long).
 //
-// Build() runs off the hot path (a cache refresh) and costs O(total scanner_tickers) time and
-// memory. It indexes every pipeline it is given, as given: the caller passes only active
-// signal-mode pipelines. Tickers match byte for byte (the signal decoder already upper-cases
-// signal tickers). A pipeline with no tickers is indexed and matches nothing.
+// Combination counts. A BatchMatcher counts a signal's matches by inclusion-exclusion over the
+// sizes of intersections of its tickers' posting lists. The index precomputes them: for every
+// set S of 2..kMaxCombination distinct tickers that some pipeline watches all of, it stores
+// how many pipelines watch all of S (NarrowCombinationCount). Every pipeline contributes each
+// subset of its tickers, so this is done only for "narrow" pipelines, watching at most
+// BuildOptions::max_enumerated_tickers tickers (at most 154 subsets each at the default 8); a set
+// no narrow pipeline watches has no entry and count 0, so a lookup is exact, never a
+// computation. "Wide" pipelines (more tickers) are also kept in posting lists of their own
+// (WidePipelinesWatching, with bitmaps like the full lists), from which the matcher computes
+// their share of an intersection. With no wide pipeline (the usual case), matching a signal
+// never touches a posting list to count: one lookup per subset of its tickers.
+//
+// Build() runs off the hot path (a cache refresh) and costs O(total scanner_tickers + enumerated
+// subsets) time and memory. It indexes every pipeline it is given, as given: the caller passes
+// only active signal-mode pipelines. Tickers match byte for byte (the signal decoder already
+// upper-cases signal tickers). A pipeline with no tickers is indexed and matches nothing.
 //
 // Thread-safety: a built index is immutable; any number of threads may read it at once. It is
 // handed out as shared_ptr<const PipelineIndex> so the dispatcher can swap snapshots atomically
 // while batches still hold the old one. Spans and string_views it returns live as long as it.
 #pragma once
 
+#include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -38,10 +52,31 @@ namespace sigflow {
 
 class PipelineIndex {
  public:
+  // The largest ticker set whose count is precomputed (and counted by inclusion-exclusion).
+  static constexpr int kMaxCombination = 4;
+  // Ticker ids, ascending, padded with kNoTicker: a combination as stored and looked up.
+  static constexpr uint32_t kNoTicker = 0xFFFFFFFF;
+  using Combination = std::array<uint32_t, kMaxCombination>;
+
+  struct BuildOptions {
+    // Pipelines watching more distinct tickers than this are "wide" (see above). 0 makes every
+    // pipeline wide (tests force the posting-list path that way).
+    size_t max_enumerated_tickers = 8;
+  };
+
   // Builds a snapshot of `pipelines` (copied: the vector need not outlive the index). Pipeline p
   // of the index is pipelines[p]. Throws std::length_error when a count would not fit in 32
   // bits (pipelines, tickers, (pipeline, ticker) pairs), std::bad_alloc when memory runs out.
-  static std::shared_ptr<const PipelineIndex> Build(const std::vector<Pipeline>& pipelines);
+  static std::shared_ptr<const PipelineIndex> Build(const std::vector<Pipeline>& pipelines) {
+    return Build(pipelines, BuildOptions());
+  }
+  static std::shared_ptr<const PipelineIndex> Build(const std::vector<Pipeline>& pipelines,
+                                                    const BuildOptions& options);
+
+  // True when `pipelines` would build an index equal to this one: the same pipeline ids in the
+  // same order, each watching the same set of tickers. A cache refresh that finds nothing
+  // changed keeps the old snapshot (and the matchers' state that goes with it).
+  bool SameAs(const std::vector<Pipeline>& pipelines) const;
 
   PipelineIndex(const PipelineIndex&) = delete;
   PipelineIndex& operator=(const PipelineIndex&) = delete;
@@ -76,6 +111,54 @@ class PipelineIndex {
   // The shortest posting list that gets a bitmap, in an index of `pipelines` pipelines.
   static size_t DenseThreshold(size_t pipelines);
 
+  // How many narrow pipelines watch every ticker of `c` (2..kMaxCombination distinct ids,
+  // ascending, then kNoTicker). Does not allocate.
+  uint32_t NarrowCombinationCount(const Combination& c) const {
+    if (combinations_.empty()) return 0;
+    const size_t mask = combinations_.size() - 1;
+    for (size_t i = HashCombination(c) & mask;; i = (i + 1) & mask) {
+      const CombinationEntry& e = combinations_[i];
+      if (SameCombination(e.key, c)) return e.count;
+      if (e.key[0] == kNoTicker) return 0;
+    }
+  }
+  // Where NarrowCombinationCount(c) looks first (to prefetch), or nullptr.
+  const void* CombinationSlot(const Combination& c) const {
+    return combinations_.empty() ? nullptr
+                                 : &combinations_[HashCombination(c) & (combinations_.size() - 1)];
+  }
+  size_t combination_count() const { return combination_size_; }
+
+  // Wide pipelines (see above): their number, and per ticker the wide ones watching it,
+  // ascending, with a bitmap like DenseBitmap's when the list is long. Requires
+  // ticker < ticker_count().
+  size_t wide_pipeline_count() const { return wide_pipelines_; }
+  std::span<const uint32_t> WidePipelinesWatching(uint32_t ticker) const {
+    if (wide_offsets_.empty()) return {};
+    return {wide_list_.data() + wide_offsets_[ticker],
+            wide_list_.data() + wide_offsets_[ticker + 1]};
+  }
+  const uint64_t* WideDenseBitmap(uint32_t ticker) const {
+    if (wide_dense_offsets_.empty()) return nullptr;
+    const uint32_t offset = wide_dense_offsets_[ticker];
+    return offset == kNotDense ? nullptr : dense_bits_.data() + offset;
+  }
+
+  // A hash of a combination, shared by the index's table and the matcher's cache.
+  static size_t HashCombination(const Combination& c) {
+    const uint64_t a = (uint64_t{c[1]} << 32) | c[0];
+    const uint64_t b = (uint64_t{c[3]} << 32) | c[2];
+    uint64_t h = a * 0x9E3779B97F4A7C15ull ^ std::rotl(b * 0xC2B2AE3D27D4EB4Full, 31);
+    h ^= h >> 32;
+    h *= 0xFF51AFD7ED558CCDull;
+    h ^= h >> 29;
+    return static_cast<size_t>(h);
+  }
+  // std::array's operator== calls memcmp; four compares inline to a few instructions.
+  static bool SameCombination(const Combination& a, const Combination& b) {
+    return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3])) == 0;
+  }
+
   // Requires pipeline < pipeline_count(). Ascending ticker ids, each once.
   std::span<const uint32_t> TickersOf(uint32_t pipeline) const {
     return {pipeline_tickers_.data() + pipeline_offsets_[pipeline],
@@ -95,11 +178,20 @@ class PipelineIndex {
     uint32_t id = 0xFFFFFFFF;  // free while 0xFFFFFFFF
   };
 
+  struct CombinationEntry {
+    Combination key{kNoTicker, kNoTicker, kNoTicker, kNoTicker};  // key[0] == kNoTicker: free
+    uint32_t count = 0;
+  };
+
   PipelineIndex() = default;
 
   uint32_t Intern(std::string_view symbol);
   void Rehash(size_t capacity);
-  void BuildDenseBitmaps();
+  // Offsets into dense_bits_ of a bitmap per list of (offsets, list) long enough.
+  std::vector<uint32_t> BuildDenseBitmaps(const std::vector<uint32_t>& offsets,
+                                          const std::vector<uint32_t>& list);
+  void BuildCombinations(size_t max_enumerated_tickers);
+  void IncrementCombination(const Combination& c);
 
   uint64_t build_serial_ = 0;
   std::vector<std::string> pipeline_ids_;
@@ -114,6 +206,16 @@ class PipelineIndex {
   std::vector<uint32_t> pipeline_tickers_;
   std::vector<uint32_t> dense_offsets_;  // per ticker: word offset into dense_bits_, or kNotDense
   std::vector<uint64_t> dense_bits_;
+
+  // Narrow combination counts: open addressing, linear probing, power of two, at most half full.
+  std::vector<CombinationEntry> combinations_;
+  size_t combination_size_ = 0;
+
+  // Wide pipelines' posting lists (CSR by ticker; empty when there is no wide pipeline).
+  size_t wide_pipelines_ = 0;
+  std::vector<uint32_t> wide_offsets_;
+  std::vector<uint32_t> wide_list_;
+  std::vector<uint32_t> wide_dense_offsets_;
 };
 
 }  // namespace sigflow

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
+#include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -135,6 +138,107 @@ TEST(PipelineIndexTest, EverySnapshotHasItsOwnBuildSerial) {
   auto a = PipelineIndex::Build({});
   auto b = PipelineIndex::Build({});
   EXPECT_NE(a->build_serial(), b->build_serial());
+}
+
+// Every combination count against a brute-force count over the narrow pipelines, and the wide
+// posting lists against the wide pipelines, for every narrow/wide cut (0: every pipeline wide).
+TEST(PipelineIndexTest, CombinationCountsAndWideListsMatchBruteForce) {
+  std::mt19937_64 rng(7);
+  auto uniform = [&](size_t lo, size_t hi) {
+    return std::uniform_int_distribution<size_t>(lo, hi)(rng);
+  };
+  for (int round = 0; round < 30; ++round) {
+    const size_t universe = uniform(1, 12);
+    std::vector<Pipeline> pipelines;
+    std::vector<std::set<std::string>> sets;
+    for (size_t i = 0, n = uniform(1, 300); i < n; ++i) {
+      std::vector<std::string> tickers;
+      for (size_t j = 0, m = uniform(0, 10); j < m; ++j)
+        tickers.push_back(Name("T", uniform(0, universe - 1)));
+      sets.emplace_back(tickers.begin(), tickers.end());
+      pipelines.push_back(MakePipeline(Name("p", i), tickers));
+    }
+    PipelineIndex::BuildOptions options;
+    options.max_enumerated_tickers = uniform(0, 9);
+    const auto index = PipelineIndex::Build(pipelines, options);
+    SCOPED_TRACE(Name("round ", static_cast<size_t>(round)) +
+                 Name(" max_enumerated_tickers ", options.max_enumerated_tickers));
+    const auto narrow = [&](size_t p) { return sets[p].size() <= options.max_enumerated_tickers; };
+    size_t wide = 0;
+    for (size_t p = 0; p < sets.size(); ++p) wide += !narrow(p);
+    EXPECT_EQ(index->wide_pipeline_count(), wide);
+
+    const uint32_t tickers = static_cast<uint32_t>(index->ticker_count());
+    for (uint32_t t = 0; t < tickers; ++t) {
+      const std::string symbol(index->ticker_symbol(t));
+      std::vector<uint32_t> expected;
+      for (uint32_t p = 0; p < sets.size(); ++p) {
+        if (!narrow(p) && sets[p].count(symbol) != 0) expected.push_back(p);
+      }
+      EXPECT_EQ(ToVector(index->WidePipelinesWatching(t)), expected) << symbol;
+      if (const uint64_t* bits = index->WideDenseBitmap(t)) {
+        std::vector<uint32_t> from_bits;
+        for (uint32_t p = 0; p < sets.size(); ++p) {
+          if ((bits[p / 64] >> (p % 64)) & 1) from_bits.push_back(p);
+        }
+        EXPECT_EQ(from_bits, expected) << symbol;
+      }
+    }
+    // Every combination of 2..4 known tickers (at most 12 of them: a mask each), and the table
+    // holds no other.
+    size_t nonzero = 0;
+    for (uint32_t mask = 0; mask < (1u << tickers); ++mask) {
+      const int k = std::popcount(mask);
+      if (k < 2 || k > PipelineIndex::kMaxCombination) continue;
+      PipelineIndex::Combination combo;
+      combo.fill(PipelineIndex::kNoTicker);
+      int i = 0;
+      for (uint32_t t = 0; t < tickers; ++t) {
+        if ((mask >> t) & 1) combo[static_cast<size_t>(i++)] = t;
+      }
+      uint32_t expected = 0;
+      for (size_t p = 0; p < sets.size(); ++p) {
+        bool all = narrow(p);
+        for (int j = 0; j < k && all; ++j) {
+          all =
+              sets[p].count(std::string(index->ticker_symbol(combo[static_cast<size_t>(j)]))) != 0;
+        }
+        expected += all;
+      }
+      nonzero += expected != 0;
+      ASSERT_EQ(index->NarrowCombinationCount(combo), expected) << "mask " << mask;
+    }
+    EXPECT_EQ(index->combination_count(), nonzero);
+  }
+}
+
+TEST(PipelineIndexTest, SameAsTellsWhetherARebuildWouldChangeAnything) {
+  const std::vector<Pipeline> pipelines{MakePipeline("a", {"AAPL", "MSFT"}),
+                                        MakePipeline("b", {"TSLA"}), MakePipeline("c", {})};
+  const auto index = PipelineIndex::Build(pipelines);
+  EXPECT_TRUE(index->SameAs(pipelines));
+  // Tickers are a set: order and repeats within a pipeline change nothing.
+  EXPECT_TRUE(index->SameAs({MakePipeline("a", {"MSFT", "AAPL", "MSFT"}),
+                             MakePipeline("b", {"TSLA"}), MakePipeline("c", {})}));
+  const std::vector<std::vector<Pipeline>> changed{
+      {MakePipeline("a", {"AAPL", "MSFT"}), MakePipeline("b", {"TSLA"})},  // removed
+      {MakePipeline("a", {"AAPL", "MSFT"}), MakePipeline("b", {"TSLA"}), MakePipeline("c", {}),
+       MakePipeline("d", {"TSLA"})},  // added
+      {MakePipeline("b", {"TSLA"}), MakePipeline("a", {"AAPL", "MSFT"}),
+       MakePipeline("c", {})},  // reordered
+      {MakePipeline("a", {"AAPL", "MSFT"}), MakePipeline("x", {"TSLA"}),
+       MakePipeline("c", {})},  // another id
+      {MakePipeline("a", {"AAPL"}), MakePipeline("b", {"TSLA"}), MakePipeline("c", {})},
+      {MakePipeline("a", {"AAPL", "MSFT"}), MakePipeline("b", {"TSLA", "AAPL"}),
+       MakePipeline("c", {})},  // known ticker
+      {MakePipeline("a", {"AAPL", "MSFT"}), MakePipeline("b", {"NVDA"}),
+       MakePipeline("c", {})},  // unknown ticker
+      {MakePipeline("a", {"AAPL", "msft"}), MakePipeline("b", {"TSLA"}),
+       MakePipeline("c", {})},  // case
+  };
+  for (size_t i = 0; i < changed.size(); ++i) EXPECT_FALSE(index->SameAs(changed[i])) << i;
+  EXPECT_TRUE(PipelineIndex::Build({})->SameAs({}));
+  EXPECT_FALSE(PipelineIndex::Build({})->SameAs(pipelines));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "bus/embedded/embedded_log.h"
 #include "store/forwarding_store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "trigger/pipeline_cache.h"
 
 namespace sigflow {
 namespace {
@@ -260,6 +261,36 @@ TEST_F(TriggerDispatcherTest, PipelineAddedInThisProcessIsMatchedAtOnce) {
   ASSERT_EQ(executions.size(), 1u);
   EXPECT_EQ(executions[0].pipeline_id, nvda);
   EXPECT_EQ(executions[0].signal_ids, std::vector<std::string>{"after"});
+}
+
+// A refresh that loads the same pipelines keeps the snapshot (and so the matcher state kept per
+// snapshot); any change to what the index holds builds a new one.
+TEST_F(TriggerDispatcherTest, PipelineCacheKeepsTheSnapshotWhilePipelinesAreUnchanged) {
+  AddPipeline({"AAPL", "MSFT"});
+  const std::string tsla = AddPipeline({"TSLA"});
+  AddPipeline({"NVDA"}, /*active=*/false);
+  PipelineCache cache(store_.get(), std::chrono::milliseconds(0));
+  ASSERT_TRUE(cache.Refresh().ok());
+  const auto first = cache.snapshot();
+  EXPECT_EQ(first->pipeline_count(), 2u);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(cache.MaybeRefresh().ok());  // due at once: interval 0
+    EXPECT_EQ(cache.snapshot(), first);
+  }
+  EXPECT_EQ(cache.refreshes(), 4u);
+  EXPECT_EQ(cache.rebuilds(), 1u);
+
+  AddPipeline({"AMD"});
+  ASSERT_TRUE(cache.Refresh().ok());
+  const auto second = cache.snapshot();
+  EXPECT_NE(second, first);
+  EXPECT_EQ(second->pipeline_count(), 3u);
+  ASSERT_TRUE(store_->RemovePipeline(tsla).ok());
+  ASSERT_TRUE(cache.Refresh().ok());
+  EXPECT_NE(cache.snapshot(), second);
+  EXPECT_EQ(cache.snapshot()->pipeline_count(), 2u);
+  EXPECT_FALSE(cache.snapshot()->FindTicker("TSLA").has_value());
+  EXPECT_EQ(cache.rebuilds(), 3u);
 }
 
 TEST_F(TriggerDispatcherTest, DuplicateSignalIdWithinABatchIsCountedOnce) {
