@@ -16,6 +16,7 @@
 #include "core/signal.h"
 #include "core/signal_codec.h"
 #include "trigger/batch_matcher.h"
+#include "trigger/dispatcher_options.h"
 #include "trigger/pipeline_index.h"
 
 namespace sigflow {
@@ -306,6 +307,7 @@ SigflowRun RunSigflow(const Workload& w, const PipelineIndex& index, size_t batc
   }
   run.seconds = timer.Elapsed();
   run.stats = matcher.stats();
+  run.stats.combination_lookups -= before.combination_lookups;
   run.stats.intersection_lookups -= before.intersection_lookups;
   run.stats.intersection_misses -= before.intersection_misses;
   run.stats.intersections_uncached -= before.intersections_uncached;
@@ -338,11 +340,11 @@ DecodedTickers DecodeTickers(const Workload& w) {
 }
 
 // Begin, AddSignal, Finish and reading the results, with a fresh matcher; no decoding.
-double RunMatchOnly(const DecodedTickers& d, const PipelineIndex& index, size_t batch_size) {
+Seconds RunMatchOnly(const DecodedTickers& d, const PipelineIndex& index, size_t batch_size) {
   BatchMatcher matcher;
   const size_t n = d.begins.size() - 1;
   uint64_t sink = 0;
-  const auto start = SteadyClock::now();
+  const Stopwatch timer;
   for (size_t first = 0; first < n; first += batch_size) {
     matcher.Begin(index);
     for (size_t i = first; i < std::min(n, first + batch_size); ++i) {
@@ -354,21 +356,21 @@ double RunMatchOnly(const DecodedTickers& d, const PipelineIndex& index, size_t 
     }
     for (uint32_t s = 0; s < matcher.signal_count(); ++s) sink += matcher.matched_count(s);
   }
-  const double seconds = SecondsSince(start);
+  const Seconds seconds = timer.Elapsed();
   g_sink = g_sink + sink;
   return seconds;
 }
 
-double RunDecodeOnly(const Workload& w) {
+Seconds RunDecodeOnly(const Workload& w) {
   SignalDecoder decoder;
   Signal signal;
   DecodeError error;
   uint64_t sink = 0;
-  const auto start = SteadyClock::now();
+  const Stopwatch timer;
   for (size_t i = 0; i < w.signal_count(); ++i) {
     if (decoder.Decode(w.payload(i), &signal, &error)) sink += signal.tickers.size();
   }
-  const double seconds = SecondsSince(start);
+  const Seconds seconds = timer.Elapsed();
   g_sink = g_sink + sink;
   return seconds;
 }
@@ -446,12 +448,18 @@ nlohmann::json RunMatchBench(const MatchBenchOptions& options, std::ostream* pro
       " signals (seed " + std::to_string(options.seed) + ")");
   auto phase = SteadyClock::now();
   const Workload w = MakeWorkload(options);
-  const auto index = PipelineIndex::Build(w.pipelines);
   say("workload ready in " + std::to_string(SecondsSince(phase)) + " s (" +
       std::to_string(w.payload_bytes.size() / options.signals) + " bytes per signal)");
+  // What a cache refresh that finds the pipelines changed costs, off the hot path.
+  const Stopwatch build_timer;
+  const auto index = PipelineIndex::Build(w.pipelines);
+  const Seconds build_seconds = build_timer.Elapsed();
+  say("index built in " + std::to_string(build_seconds.cpu) + " s of CPU (" +
+      std::to_string(index->combination_count()) + " combination counts, " +
+      std::to_string(index->wide_pipeline_count()) + " wide pipelines)");
 
-  const double decode_seconds = RunDecodeOnly(w);
-  double match_only_seconds = 0;
+  const Seconds decode_seconds = RunDecodeOnly(w);
+  Seconds match_only_seconds;
   {
     const DecodedTickers decoded = DecodeTickers(w);
     match_only_seconds = RunMatchOnly(decoded, *index, options.batch_size);
@@ -477,10 +485,6 @@ nlohmann::json RunMatchBench(const MatchBenchOptions& options, std::ostream* pro
       const SigflowRun warm = RunSigflow(w, *index, options.batch_size, matcher, nullptr);
       warm_rate = static_cast<double>(options.signals) / warm.seconds.wall;
       warm_misses = warm.stats.intersection_misses;
-      say("warm cpu ns/signal: decode " + std::to_string(warm.phases.decode / options.signals) +
-          " add " + std::to_string(warm.phases.add / options.signals) + " finish " +
-          std::to_string(warm.phases.finish / options.signals) + " read " +
-          std::to_string(warm.phases.read / options.signals));
       say("sigflow run with a warm cache: " + std::to_string(std::llround(warm_rate)) +
           " signals/s");
     }
@@ -528,18 +532,20 @@ nlohmann::json RunMatchBench(const MatchBenchOptions& options, std::ostream* pro
   nlohmann::json sigflow_runs = nlohmann::json::array();
   for (double rate : rates) sigflow_runs.push_back(std::llround(rate));
 
+  const size_t dispatcher_batch = TriggerDispatcherOptions().batch_size;
   std::string note =
-      "one thread. sigflow: decode + drop duplicate signal_ids in the batch + BatchMatcher "
-      "(candidates with first signal, exact per-signal match counts), a fresh matcher (cold "
-      "intersection cache) per run, median of " +
+      "one thread, batches of " + std::to_string(options.batch_size) +
+      " signals (--batch-size; the trigger dispatcher's default BATCH_SIZE is " +
+      std::to_string(dispatcher_batch) +
+      "). sigflow: decode + drop duplicate signal_ids in the batch + BatchMatcher (candidates "
+      "with first signal, exact per-signal match counts), a fresh matcher per run (as after a "
+      "snapshot swap), median of " +
       std::to_string(options.repetitions) +
-      " runs; sigflow_warm_signals_per_sec: one more run reusing the last run's matcher (the "
-      "steady state of a long-lived snapshot); *_cpu_* rates divide by process CPU time "
-      "instead of wall time (they leave out waiting for a core on a shared machine). scan: "
-      "decode + the seeds' per-signal scan of every "
-      "pipeline's "
-      "unordered_set<string>, per-signal counts and per-batch candidates only (no per-match "
-      "lists), " +
+      " runs; sigflow_warm_signals_per_sec: one more run reusing the last run's matcher; "
+      "*_cpu_* rates divide by CPU time instead of wall time (they leave out waiting for a core "
+      "on a shared machine); cpu_ns_per_signal splits the median run's CPU time. scan: decode + "
+      "the seeds' per-signal scan of every pipeline's unordered_set<string>, per-signal counts "
+      "and per-batch candidates only (no per-match lists), " +
       (sample < options.signals
            ? "sampled on the first " + std::to_string(sample) +
                  " signals because the full scan would exceed " +
@@ -561,8 +567,14 @@ nlohmann::json RunMatchBench(const MatchBenchOptions& options, std::ostream* pro
       {"sigflow_runs", sigflow_runs},
       {"sigflow_cpu_signals_per_sec", std::llround(Median(cpu_rates))},
       {"sigflow_warm_signals_per_sec", std::llround(warm_rate)},
-      {"decode_signals_per_sec", std::llround(signals / decode_seconds)},
-      {"match_only_signals_per_sec", std::llround(signals / match_only_seconds)},
+      {"decode_signals_per_sec", std::llround(signals / decode_seconds.wall)},
+      {"decode_cpu_signals_per_sec", std::llround(signals / decode_seconds.cpu)},
+      {"match_only_signals_per_sec", std::llround(signals / match_only_seconds.wall)},
+      {"match_only_cpu_signals_per_sec", std::llround(signals / match_only_seconds.cpu)},
+      {"index",
+       {{"build_cpu_seconds", std::round(build_seconds.cpu * 1000) / 1000},
+        {"combination_counts", index->combination_count()},
+        {"wide_pipelines", index->wide_pipeline_count()}}},
       {"scan_signals_per_sec", Round1(scan_rate)},
       {"scan_sampled_signals", sample},
       {"scan_agrees", agrees},
@@ -571,7 +583,9 @@ nlohmann::json RunMatchBench(const MatchBenchOptions& options, std::ostream* pro
       {"scan_cpu_signals_per_sec", Round1(scan_cpu_rate)},
       {"cpu_ratio", Round1(Median(cpu_rates) / scan_cpu_rate)},
       {"cache",
-       {{"intersection_lookups_per_signal",
+       {{"combination_lookups_per_signal",
+         Round1(static_cast<double>(median_run.stats.combination_lookups) / signals)},
+        {"intersection_lookups_per_signal",
          Round1(static_cast<double>(median_run.stats.intersection_lookups) / signals)},
         {"intersection_misses", median_run.stats.intersection_misses},
         {"intersections_uncached_per_signal",
