@@ -169,9 +169,33 @@ void PipelineIndex::IncrementCombination(const Combination& c) {
   ++combination_size_;
 }
 
+size_t PipelineIndex::SubsetsCounted(size_t m) {
+  // C(m, 2) + C(m, 3) + C(m, 4)
+  return m * (m - 1) / 2 + m * (m - 1) * (m - 2) / 6 + m * (m - 1) * (m - 2) * (m - 3) / 24;
+}
+
+size_t PipelineIndex::NarrowLimit(size_t max_enumerated_tickers) const {
+  // The largest cut <= max_enumerated_tickers whose subsets fit the budget, so the table stays
+  // O(total scanner tickers) whatever the watchlists: many pipelines of 8 tickers would
+  // otherwise need ~154 entries each.
+  const size_t budget = kCombinationBudgetPerTicker * pipeline_tickers_.size() + 1024;
+  std::vector<size_t> pipelines_with(max_enumerated_tickers + 1, 0);
+  for (uint32_t p = 0; p < pipeline_count(); ++p) {
+    const size_t m = TickersOf(p).size();
+    if (m <= max_enumerated_tickers) ++pipelines_with[m];
+  }
+  size_t subsets = 0;
+  for (size_t m = 0; m <= max_enumerated_tickers; ++m) {
+    subsets += pipelines_with[m] * SubsetsCounted(m);
+    if (subsets > budget) return m - 1;  // m >= 2 here: smaller ones have no subset
+  }
+  return max_enumerated_tickers;
+}
+
 void PipelineIndex::BuildCombinations(size_t max_enumerated_tickers) {
   // Narrow pipelines: every subset of 2..kMaxCombination of their tickers (ascending ids, so
   // each subset is enumerated in ascending order and is its own key).
+  max_enumerated_tickers = NarrowLimit(max_enumerated_tickers);
   std::vector<uint32_t> wide;
   for (uint32_t p = 0; p < pipeline_count(); ++p) {
     const std::span<const uint32_t> t = TickersOf(p);

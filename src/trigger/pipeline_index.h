@@ -18,7 +18,9 @@
 // set S of 2..kMaxCombination distinct tickers that some pipeline watches all of, it stores
 // how many pipelines watch all of S (NarrowCombinationCount). Every pipeline contributes each
 // subset of its tickers, so this is done only for "narrow" pipelines, watching at most
-// BuildOptions::max_enumerated_tickers tickers (at most 154 subsets each at the default 8); a set
+// BuildOptions::max_enumerated_tickers tickers (at most 154 subsets each at the default 8; the cut
+// is lowered when the table would exceed kCombinationBudgetPerTicker entries per indexed
+// (pipeline, ticker) pair, so its memory stays O(total scanner_tickers)); a set
 // no narrow pipeline watches has no entry and count 0, so a lookup is exact, never a
 // computation. "Wide" pipelines (more tickers) are also kept in posting lists of their own
 // (WidePipelinesWatching, with bitmaps like the full lists), from which the matcher computes
@@ -60,9 +62,13 @@ class PipelineIndex {
 
   struct BuildOptions {
     // Pipelines watching more distinct tickers than this are "wide" (see above). 0 makes every
-    // pipeline wide (tests force the posting-list path that way).
+    // pipeline wide (tests force the posting-list path that way). Lowered by Build when the
+    // subsets would exceed kCombinationBudgetPerTicker entries per (pipeline, ticker) pair.
     size_t max_enumerated_tickers = 8;
   };
+  // Bounds the combination table: at most this many entries per (pipeline, ticker) pair indexed
+  // (the benchmark's workload, 1-5 tickers per pipeline, needs 2.7).
+  static constexpr size_t kCombinationBudgetPerTicker = 4;
 
   // Builds a snapshot of `pipelines` (copied: the vector need not outlive the index). Pipeline p
   // of the index is pipelines[p]. Throws std::length_error when a count would not fit in 32
@@ -190,6 +196,8 @@ class PipelineIndex {
   // Offsets into dense_bits_ of a bitmap per list of (offsets, list) long enough.
   std::vector<uint32_t> BuildDenseBitmaps(const std::vector<uint32_t>& offsets,
                                           const std::vector<uint32_t>& list);
+  static size_t SubsetsCounted(size_t m);  // subsets of 2..kMaxCombination of m tickers
+  size_t NarrowLimit(size_t max_enumerated_tickers) const;
   void BuildCombinations(size_t max_enumerated_tickers);
   void IncrementCombination(const Combination& c);
 

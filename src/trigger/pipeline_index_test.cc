@@ -163,7 +163,20 @@ TEST(PipelineIndexTest, CombinationCountsAndWideListsMatchBruteForce) {
     const auto index = PipelineIndex::Build(pipelines, options);
     SCOPED_TRACE(Name("round ", static_cast<size_t>(round)) +
                  Name(" max_enumerated_tickers ", options.max_enumerated_tickers));
-    const auto narrow = [&](size_t p) { return sets[p].size() <= options.max_enumerated_tickers; };
+    // The cut, as documented: lowered until the subsets fit the budget.
+    size_t pairs = 0;
+    for (const auto& set : sets) pairs += set.size();
+    const size_t budget = PipelineIndex::kCombinationBudgetPerTicker * pairs + 1024;
+    const auto subsets = [](size_t m) {
+      return m * (m - 1) / 2 + m * (m - 1) * (m - 2) / 6 + m * (m - 1) * (m - 2) * (m - 3) / 24;
+    };
+    size_t cut = options.max_enumerated_tickers;
+    for (;; --cut) {
+      size_t total = 0;
+      for (const auto& set : sets) total += set.size() <= cut ? subsets(set.size()) : 0;
+      if (total <= budget) break;
+    }
+    const auto narrow = [&](size_t p) { return sets[p].size() <= cut; };
     size_t wide = 0;
     for (size_t p = 0; p < sets.size(); ++p) wide += !narrow(p);
     EXPECT_EQ(index->wide_pipeline_count(), wide);
@@ -210,6 +223,32 @@ TEST(PipelineIndexTest, CombinationCountsAndWideListsMatchBruteForce) {
     }
     EXPECT_EQ(index->combination_count(), nonzero);
   }
+}
+
+// The table is bounded by the indexed (pipeline, ticker) pairs: pipelines whose subsets would
+// overflow it are made wide, the largest first, and the counts stay exact.
+TEST(PipelineIndexTest, CombinationTableStaysWithinItsBudget) {
+  std::vector<Pipeline> pipelines;
+  for (size_t i = 0; i < 1000; ++i) {
+    pipelines.push_back(MakePipeline(Name("pair", i), {Name("A", i % 50), Name("B", i % 70)}));
+  }
+  for (size_t i = 0; i < 100; ++i) {  // 100 x 154 subsets > 4 x 2,800 pairs + 1,024
+    std::vector<std::string> tickers;
+    for (size_t j = 0; j < 8; ++j) tickers.push_back(Name("W", i + 13 * j));
+    pipelines.push_back(MakePipeline(Name("wide", i), tickers));
+  }
+  const auto index = PipelineIndex::Build(pipelines);
+  EXPECT_EQ(index->wide_pipeline_count(), 100u);
+  EXPECT_LE(index->combination_count(), 1000u);
+  const uint32_t a0 = *index->FindTicker("A0");
+  const uint32_t b0 = *index->FindTicker("B0");
+  // A0 and B0 together: pipelines i with i % 50 == 0 and i % 70 == 0, i.e. i % 350 == 0.
+  EXPECT_EQ(index->NarrowCombinationCount({std::min(a0, b0), std::max(a0, b0),
+                                           PipelineIndex::kNoTicker, PipelineIndex::kNoTicker}),
+            3u);
+  // Without the 8-ticker pipelines every pipeline is narrow.
+  pipelines.resize(1000);
+  EXPECT_EQ(PipelineIndex::Build(pipelines)->wide_pipeline_count(), 0u);
 }
 
 TEST(PipelineIndexTest, SameAsTellsWhetherARebuildWouldChangeAnything) {
