@@ -38,9 +38,9 @@
 //      union of their posting lists with a per-signal stamp.
 //   3. Each signal's tickers are kept per batch as ticker -> ascending signal lists, so
 //      MatchedSignals(c) is the union, over the tickers of c's pipeline, of those lists.
-// Cost of a batch: O(distinct tickers + sum of their posting lists + signals + cache misses);
-// never O(pipelines) and never O(sum over signals of their matches). Memory: O(pipelines +
-// tickers) of stamps per snapshot, plus the bounded intersection cache.
+// Cost of a batch: O(distinct tickers + sum of their posting lists + signals' subset lookups +
+// wide cache misses); never O(pipelines) and never O(sum over signals of their matches).
+// Memory: O(pipelines + tickers) of stamps per snapshot, plus the bounded intersection cache.
 //
 // Snapshots. The cache (of wide pipelines' intersections) is valid for one snapshot: Begin() with a
 // different index (told apart by PipelineIndex::build_serial()) drops it and resizes the
