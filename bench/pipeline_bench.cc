@@ -50,6 +50,7 @@ class TimingStore final : public ForwardingStore {
     publish_us_ = publish_us;
     matched_ = std::make_unique<LatencyHistogram>();
     unmatched_ = std::make_unique<LatencyHistogram>();
+    wake_time_ = std::make_unique<LatencyHistogram>();
     committed_ = 0;
     wakes_ = 0;
     wakes_without_round_trip_ = 0;
@@ -58,9 +59,11 @@ class TimingStore final : public ForwardingStore {
 
   Result<WakeResult> Wake(const WakeBatch& batch) override {
     const uint64_t before = round_trips_();
+    const int64_t start = SteadyMicros();
     auto result = ForwardingStore::Wake(batch);
     if (!result.ok()) return result;
     const int64_t now = SteadyMicros();
+    wake_time_->Record(now - start);
     if (round_trips_() == before) ++wakes_without_round_trip_;
     ++wakes_;
     uint64_t committed = 0;
@@ -89,6 +92,7 @@ class TimingStore final : public ForwardingStore {
   uint64_t wakes_without_round_trip() const { return wakes_without_round_trip_.load(); }
   const LatencyHistogram& matched() const { return *matched_; }
   const LatencyHistogram& unmatched() const { return *unmatched_; }
+  const LatencyHistogram& wake_time() const { return *wake_time_; }
 
  private:
   std::function<uint64_t()> round_trips_;
@@ -96,6 +100,7 @@ class TimingStore final : public ForwardingStore {
   std::vector<std::atomic<int64_t>>* publish_us_ = nullptr;
   std::unique_ptr<LatencyHistogram> matched_ = std::make_unique<LatencyHistogram>();
   std::unique_ptr<LatencyHistogram> unmatched_ = std::make_unique<LatencyHistogram>();
+  std::unique_ptr<LatencyHistogram> wake_time_ = std::make_unique<LatencyHistogram>();
   std::atomic<uint64_t> committed_{0};
   std::atomic<uint64_t> wakes_{0};
   std::atomic<uint64_t> wakes_without_round_trip_{0};
@@ -181,12 +186,9 @@ struct Bench {
     if (Status s = w.create_topic(topic, o.partitions); !s.ok()) return s;
     auto producer = w.open_producer(topic);
     if (!producer.ok()) return producer.status();
-    auto consumer = w.open_consumer(topic, "bench-dispatch-" + std::to_string(id));
-    if (!consumer.ok()) return consumer.status();
-
-    const size_t cap = load > 0
-                           ? static_cast<size_t>(static_cast<double>(load) * o.seconds * 1.05) + 16
-                           : static_cast<size_t>(1'000'000 * o.seconds);
+    const size_t cap =
+        load > 0 ? static_cast<size_t>(static_cast<double>(load) * o.seconds * 1.05) + 16
+                 : static_cast<size_t>(1'000'000 * o.seconds);
     std::vector<std::atomic<int64_t>> publish_us(cap);
     const std::string prefix = "p" + std::to_string(id) + "-";
     timing->BeginPhase(prefix, &publish_us);
@@ -196,14 +198,32 @@ struct Bench {
     dopt.batch_timeout = std::chrono::milliseconds(500);
     dopt.idle_wait = std::chrono::milliseconds(20);
     dopt.topic = topic;
-    TriggerDispatcher dispatcher(timing.get(), consumer->get(), dopt);
+    // `dispatchers` members of one consumer group, each on its own thread (as processes would
+    // be), sharing the dispatcher-side store (its pool gives each a connection).
+    std::vector<std::unique_ptr<BusConsumer>> consumers;
+    std::vector<std::unique_ptr<TriggerDispatcher>> dispatchers;
     WorkerPool* pool = workers.get();
-    dispatcher.set_on_enqueued([pool] { pool->Notify(); });
+    for (int i = 0; i < o.dispatchers; ++i) {
+      auto consumer = w.open_consumer(topic, "bench-dispatch-" + std::to_string(id));
+      if (!consumer.ok()) return consumer.status();
+      consumers.push_back(std::move(consumer).value());
+      dispatchers.push_back(
+          std::make_unique<TriggerDispatcher>(timing.get(), consumers.back().get(), dopt));
+      dispatchers.back()->set_on_enqueued([pool] { pool->Notify(); });
+    }
+    auto total = [&](std::atomic<uint64_t> DispatcherProbe::*field) {
+      uint64_t sum = 0;
+      for (const auto& d : dispatchers) sum += (d->probe().*field).load();
+      return sum;
+    };
     std::atomic<bool> stop{false};
-    std::thread dispatch_thread([&] { dispatcher.Run(stop); });
+    std::vector<std::thread> dispatch_threads;
+    for (auto& d : dispatchers) {
+      dispatch_threads.emplace_back([&stop, d = d.get()] { d->Run(stop); });
+    }
     auto finish = [&] {
       stop = true;
-      dispatch_thread.join();
+      for (auto& t : dispatch_threads) t.join();
     };
 
     // Warm-up: the group join takes seconds on Kafka; wait until one signal went through.
@@ -221,6 +241,9 @@ struct Bench {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    // Several members: the group may still be moving partitions between them; let it settle
+    // (a rebalance in the measured window would show as latency).
+    if (o.dispatchers > 1) std::this_thread::sleep_for(std::chrono::seconds(4));
     if (Status s = WaitQueueEmpty(std::chrono::seconds(60)); !s.ok()) {
       finish();
       return s;
@@ -228,11 +251,11 @@ struct Bench {
 
     const uint64_t rt0 = dispatch_store.round_trips();
     const uint64_t wrt0 = worker_store.round_trips();
-    const uint64_t batches0 = dispatcher.probe().batches.load();
+    const uint64_t batches0 = total(&DispatcherProbe::batches);
     const uint64_t wakes0 = timing->wakes();
     const uint64_t wakes_free0 = timing->wakes_without_round_trip();
-    const uint64_t held0 = dispatcher.probe().batches_held.load();
-    const uint64_t enq0 = dispatcher.probe().pipelines_enqueued.load();
+    const uint64_t held0 = total(&DispatcherProbe::batches_held);
+    const uint64_t enq0 = total(&DispatcherProbe::pipelines_enqueued);
     const uint64_t claimed0 = pool->probe().claimed.load();
     const uint64_t completed0 = pool->probe().completed.load();
 
@@ -302,7 +325,9 @@ struct Bench {
     const double total_seconds = SecondsSince(started);
 
     const uint64_t committed = timing->committed();
-    const uint64_t batches = dispatcher.probe().batches.load() - batches0;
+    const uint64_t batches = total(&DispatcherProbe::batches) - batches0;
+    LatencyHistogram batch_us;
+    for (const auto& d : dispatchers) batch_us.Merge(d->probe().batch_processing_micros);
     const uint64_t round_trips = dispatch_store.round_trips() - rt0;
     const uint64_t claimed = pool->probe().claimed.load() - claimed0;
     const uint64_t completed = pool->probe().completed.load() - completed0;
@@ -332,9 +357,12 @@ struct Bench {
          ratio(static_cast<double>(round_trips), static_cast<double>(batches))},
         {"db_round_trips_per_signal",
          ratio(static_cast<double>(round_trips), static_cast<double>(committed))},
-        {"batches_without_round_trip", (dispatcher.probe().batches_held.load() - held0) +
+        {"batches_without_round_trip", (total(&DispatcherProbe::batches_held) - held0) +
                                            (timing->wakes_without_round_trip() - wakes_free0)},
-        {"pipelines_enqueued", dispatcher.probe().pipelines_enqueued.load() - enq0},
+        {"pipelines_enqueued", total(&DispatcherProbe::pipelines_enqueued) - enq0},
+        {"dispatchers", o.dispatchers},
+        {"batch_processing_us", Percentiles(batch_us)},
+        {"store_wake_us", Percentiles(timing->wake_time())},
         {"executions_claimed", claimed},
         {"executions_completed", completed},
         {"executions_completed_per_sec", ratio(static_cast<double>(completed), total_seconds)},

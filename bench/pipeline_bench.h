@@ -20,6 +20,9 @@
 //    (every statement the dispatcher's store connection sent, cache refreshes included), per
 //    batch and per signal; batches_without_round_trip counts the batches that cost none.
 //    Workers run meanwhile, on their own store connection(s); their figures are in the line too.
+//    With `dispatchers` > 1, that many dispatchers share the topic as one consumer group (each
+//    on its own thread and store connection, as separate processes would); figures are summed.
+//    batch_processing_us / store_wake_us split a batch's time: all of it, and the Wake call.
 //  - "nothing_matched": the same at `unmatched_load` signals/s with signals naming only tickers
 //    no pipeline watches: how many round trips a batch costs when it wakes nothing.
 //  - "worker_queue": `queue_rounds` rounds of one Wake that queues an execution for every
@@ -51,6 +54,7 @@ struct PipelineBenchOptions {
   size_t tickers = 2000;
   size_t batch_size = 1000;  // the dispatcher's BATCH_SIZE
   int partitions = 3;
+  int dispatchers = 1;           // members of the dispatchers' consumer group, one thread each
   size_t max_in_flight = 30000;  // for load 0: published but not yet dispatched
   int worker_threads = 2;
   int claim_batch = 64;

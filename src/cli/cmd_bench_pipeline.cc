@@ -57,12 +57,13 @@ int RunPipelineBenchCommand(PipelineBenchFlags flags) {
   auto loads = ParseLoads(flags.loads);
   const PipelineBenchOptions& o = flags.options;
   if (!loads || o.seconds <= 0 || o.pipelines == 0 || o.tickers < 2 || o.batch_size == 0 ||
-      o.partitions <= 0 || o.worker_threads <= 0 || o.claim_batch <= 0 || o.max_in_flight == 0 ||
-      o.queue_rounds < 0 || o.unmatched_load < 0 || flags.brokers <= 0) {
-    std::cerr << kCommand << ": --loads is a comma-separated list of positive rates or 'max'; "
-              << "--seconds, --pipelines, --batch-size, --partitions, --worker-threads, "
-              << "--claim-batch, --max-in-flight and --brokers must be positive, --tickers at "
-              << "least 2\n";
+      o.partitions <= 0 || o.dispatchers <= 0 || o.worker_threads <= 0 || o.claim_batch <= 0 ||
+      o.max_in_flight == 0 || o.queue_rounds < 0 || o.unmatched_load < 0 || flags.brokers <= 0) {
+    std::cerr
+        << kCommand << ": --loads is a comma-separated list of positive rates or 'max'; "
+        << "--seconds, --pipelines, --batch-size, --partitions, --dispatchers, --worker-threads, "
+        << "--claim-batch, --max-in-flight and --brokers must be positive, --tickers at "
+        << "least 2\n";
     return kExitUsage;
   }
   flags.options.loads = *loads;
@@ -146,6 +147,8 @@ void AddPipelineBenchCommand(CLI::App& bench, int* exit_code) {
   cmd->add_option("--batch-size", o.batch_size, "the dispatcher's BATCH_SIZE")
       ->capture_default_str();
   cmd->add_option("--partitions", o.partitions, "partitions of each topic")->capture_default_str();
+  cmd->add_option("--dispatchers", o.dispatchers, "dispatchers in the consumer group")
+      ->capture_default_str();
   cmd->add_option("--brokers", flags->brokers, "mock brokers")->capture_default_str();
   cmd->add_option("--fetch-wait-ms", flags->fetch_wait_ms,
                   "the consumer's fetch.wait.max.ms and fetch.error.backoff.ms")
