@@ -186,9 +186,9 @@ struct Bench {
     if (Status s = w.create_topic(topic, o.partitions); !s.ok()) return s;
     auto producer = w.open_producer(topic);
     if (!producer.ok()) return producer.status();
-    const size_t cap =
-        load > 0 ? static_cast<size_t>(static_cast<double>(load) * o.seconds * 1.05) + 16
-                 : static_cast<size_t>(1'000'000 * o.seconds);
+    const size_t cap = load > 0
+                           ? static_cast<size_t>(static_cast<double>(load) * o.seconds * 1.05) + 16
+                           : static_cast<size_t>(1'000'000 * o.seconds);
     std::vector<std::atomic<int64_t>> publish_us(cap);
     const std::string prefix = "p" + std::to_string(id) + "-";
     timing->BeginPhase(prefix, &publish_us);
