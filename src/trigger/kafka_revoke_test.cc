@@ -4,7 +4,7 @@
 // rebalance callback. Whether the commit counts is the group coordinator's decision; measured on
 // the mock cluster (the numbers are printed):
 //  - cooperative-sticky: the revoke comes after the group has synced; the mock accepted the
-//    commit in 5 of 6 runs, and then B starts after the flushed records: no record is delivered
+//    commit in 6 of 7 runs, and then B starts after the flushed records: no record is delivered
 //    twice (asserted whenever the commit was accepted);
 //  - eager: the revoke comes while the group is rejoining, and the mock refused the commit
 //    (REBALANCE_IN_PROGRESS) in every run, so the flushed records are delivered again and found
@@ -191,7 +191,8 @@ TEST_P(KafkaRevokeTest, BatchHeldAtRevokeIsFlushedAndTheResultIsExact) {
     RecordProperty("eager_commit_refused", commit_failures > 0 ? "yes" : "no");
   } else {
     // Cooperative: the revoke runs after the group synced and the mock accepted the commit in
-    // 5 of 6 measured runs; the sixth hit REBALANCE_IN_PROGRESS (the group was rejoining again).
+    // 6 of 7 measured runs; the other was refused with REBALANCE_IN_PROGRESS (a rebalance was
+    // under way again at that moment; why was not established).
     RecordProperty("cooperative_commit_refused", commit_failures > 0 ? "yes" : "no");
   }
 }

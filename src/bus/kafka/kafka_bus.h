@@ -146,7 +146,7 @@ class KafkaConsumer : public BusConsumer {
   // unassigned. Measured against librdkafka's mock cluster (src/trigger/kafka_revoke_test.cc):
   // a Commit from the listener is refused under the eager protocol (the mock answers
   // OffsetCommit with REBALANCE_IN_PROGRESS while the group rejoins, which is when eager
-  // revokes run), and was accepted under cooperative-sticky in 5 of 6 runs (the revoke comes
+  // revokes run), and was accepted under cooperative-sticky in 6 of 7 runs (the revoke comes
   // after the group synced). A real Kafka accepts commits of the current generation while a
   // rebalance is being prepared. A refused commit costs a redelivery, never a loss.
 };
