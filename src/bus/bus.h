@@ -8,12 +8,16 @@
 //    group with none starts at the earliest or latest record (KAFKA_AUTO_OFFSET_RESET).
 //  - Delivery is at-least-once: records after the last committed position are delivered again
 //    after a restart, so consumers commit only after they have durably acted on a batch.
+//  - A consumer of a group whose partitions can move between members (Kafka) announces a revoke
+//    through its revoke listener BEFORE it gives the partitions up, so that work done on their
+//    records can be made durable and committed while the commit still counts.
 // A producer or consumer object is used by one thread at a time; separate objects may be used
 // from separate threads concurrently.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -66,6 +70,18 @@ class BusConsumer {
   // Commits the group's positions. Only positions of records this consumer was given may be
   // committed. `unavailable` when the commit could not be made durable.
   virtual Status Commit(const std::vector<BusPosition>& positions) = 0;
+
+  // Called on the polling thread, from inside Poll, just before `partitions` stop being owned by
+  // this consumer (a rebalance moved them to another member). lost=true when the group already
+  // gave them away (a missed session timeout): a Commit for them is skipped then, since their
+  // new owner may have committed. Otherwise, while the listener runs, Commit still accepts
+  // positions of those partitions (whether the group coordinator accepts the commit at that
+  // point is up to it; see bus/kafka/kafka_bus.h). Records of the revoked partitions that the
+  // interrupted Poll had not returned yet are never returned. The listener may call Commit, but
+  // not Poll. Not called when the consumer is destroyed. Set it before the first Poll.
+  // Default: a consumer whose partitions never move (the embedded log) never calls it.
+  using RevokeListener = std::function<void(const std::vector<int32_t>& partitions, bool lost)>;
+  virtual void SetRevokeListener(RevokeListener /*listener*/) {}
 };
 
 }  // namespace sigflow

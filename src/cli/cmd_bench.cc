@@ -1,5 +1,5 @@
-// `sigflow bench match | execute`: the benchmarks (bench/match_bench.h, bench/execute_bench.h),
-// each printing one JSON line on stdout.
+// `sigflow bench match | indicators | replay | execute | pipeline`: the benchmarks
+// (bench/match_bench.h, bench/execute_bench.h), each printing one JSON line on stdout.
 #include <stdlib.h>
 
 #include <filesystem>
@@ -154,6 +154,7 @@ void AddBenchCommand(CLI::App& app, int* exit_code) {
   execute->add_option("--repetitions", exec->options.repetitions, "runs (the median is reported)")
       ->capture_default_str();
   execute->callback([exec, exit_code] { *exit_code = RunExecuteBenchCommand(*exec); });
+  AddPipelineBenchCommand(*cmd, exit_code);
 }
 
 }  // namespace sigflow

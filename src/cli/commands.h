@@ -11,6 +11,7 @@ void AddPublishCommand(CLI::App& app, int* exit_code);
 void AddPipelinesCommand(CLI::App& app, int* exit_code);
 void AddExecutionsCommand(CLI::App& app, int* exit_code);
 void AddBenchCommand(CLI::App& app, int* exit_code);
+void AddPipelineBenchCommand(CLI::App& bench, int* exit_code);  // bench pipeline
 void AddLagCommand(CLI::App& app, int* exit_code);  // the dispatchers' Kafka consumer lag
 void AddBarsCommand(CLI::App& app, int* exit_code);
 void AddExecuteCommand(CLI::App& app, int* exit_code);          // execute

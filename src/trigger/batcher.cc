@@ -14,16 +14,42 @@ std::string_view BatchCloseName(BatchClose reason) {
       return "timeout";
     case BatchClose::kBusEmpty:
       return "bus_empty";
+    case BatchClose::kRevoke:
+      return "revoke";
   }
   return "";
 }
 
+namespace {
+
+// One Poll, straight into `out` or through `scratch` (see batcher.h). Returns how many records it
+// brought.
+Status PollInto(BusConsumer& consumer, size_t max, std::chrono::milliseconds wait,
+                std::vector<BusRecord>* out, std::vector<BusRecord>* scratch, size_t* got) {
+  if (scratch == nullptr) {
+    const size_t before = out->size();
+    Status status = consumer.Poll(max, wait, out);
+    *got = out->size() - before;
+    return status;
+  }
+  scratch->clear();
+  Status status = consumer.Poll(max, wait, scratch);
+  *got = scratch->size();
+  for (auto& r : *scratch) out->push_back(std::move(r));
+  scratch->clear();
+  return status;
+}
+
+}  // namespace
+
 Status CollectBatch(BusConsumer& consumer, const TriggerDispatcherOptions& options,
-                    std::vector<BusRecord>* out, BatchClose* reason) {
+                    std::vector<BusRecord>* out, BatchClose* reason,
+                    std::vector<BusRecord>* scratch) {
   using Clock = std::chrono::steady_clock;
   out->clear();
   const size_t limit = options.batch_size == 0 ? 1 : options.batch_size;
-  Status status = consumer.Poll(limit, options.idle_wait, out);
+  size_t got = 0;
+  Status status = PollInto(consumer, limit, options.idle_wait, out, scratch, &got);
   if (!status.ok()) return status;
   if (out->empty()) {
     *reason = BatchClose::kIdle;
@@ -40,11 +66,10 @@ Status CollectBatch(BusConsumer& consumer, const TriggerDispatcherOptions& optio
     const auto wait = options.natural_batching
                           ? std::chrono::milliseconds(0)
                           : std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-    const size_t before = out->size();
-    status = consumer.Poll(limit - before, wait, out);
+    status = PollInto(consumer, limit - out->size(), wait, out, scratch, &got);
     if (!status.ok()) return status;
-    if (out->size() == before && options.natural_batching) {
-      *reason = BatchClose::kBusEmpty;
+    if (got == 0 && options.natural_batching) {
+      *reason = out->empty() ? BatchClose::kIdle : BatchClose::kBusEmpty;
       return Status::Ok();
     }
   }

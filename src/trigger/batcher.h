@@ -15,11 +15,18 @@
 
 namespace sigflow {
 
-enum class BatchClose : uint8_t { kIdle, kSize, kTimeout, kBusEmpty };
+// kRevoke: flushed early because the bus was revoking partitions (see trigger_dispatcher.h).
+enum class BatchClose : uint8_t { kIdle, kSize, kTimeout, kBusEmpty, kRevoke };
 std::string_view BatchCloseName(BatchClose reason);
 
 // Appends the batch to `*out` (cleared first) and reports why it closed.
+//
+// With `scratch`, every Poll fills `*scratch` and its records are moved to `*out` only once the
+// Poll returned: while a Poll runs, `*out` holds exactly the records already handed over, so a
+// revoke listener (bus.h) that runs inside the Poll may process them and clear `*out`; the batch
+// then goes on with what the later Polls bring.
 Status CollectBatch(BusConsumer& consumer, const TriggerDispatcherOptions& options,
-                    std::vector<BusRecord>* out, BatchClose* reason);
+                    std::vector<BusRecord>* out, BatchClose* reason,
+                    std::vector<BusRecord>* scratch = nullptr);
 
 }  // namespace sigflow

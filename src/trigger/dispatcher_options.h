@@ -30,6 +30,15 @@ struct TriggerDispatcherOptions {
   std::chrono::milliseconds idle_wait{100};
   // The bus topic; a record without signal_id is given the id "<topic>:<partition>:<offset>".
   std::string topic = "trading-signals";
+  // A batch that matched nothing and holds no dead letter changes no execution: its signals'
+  // history rows are held back (with its offsets, which are committed only once those rows are
+  // durable) and written by the next store transaction, so such a batch costs no round trip.
+  // The held rows are written at the latest when this many are held, when the oldest has waited
+  // history_defer_max_age, when the bus is idle, on a revoke and on stop. 0 disables holding
+  // back (every batch is one transaction). A crash loses nothing: the held records' offsets were
+  // not committed, so they are delivered again.
+  size_t history_defer_max_signals = 10000;
+  std::chrono::milliseconds history_defer_max_age{1000};
   // First and longest pause between retries of a batch whose store transaction failed.
   std::chrono::milliseconds retry_backoff_min{50};
   std::chrono::milliseconds retry_backoff_max{5000};

@@ -21,6 +21,14 @@ struct DispatcherProbe {
   std::atomic<uint64_t> batches{0};
   std::atomic<uint64_t> store_failures{0};
   std::atomic<uint64_t> commit_failures{0};
+  // Rebalances: batches flushed (store transaction and commit) from the bus's revoke listener,
+  // and records left to the partitions' next owner because that flush failed.
+  std::atomic<uint64_t> batches_flushed_on_revoke{0};
+  std::atomic<uint64_t> records_dropped_on_revoke{0};
+  // Batches that matched nothing and were held back without a round trip, and transactions
+  // that wrote held history rows (see dispatcher_options.h, history_defer_*).
+  std::atomic<uint64_t> batches_held{0};
+  std::atomic<uint64_t> held_flushes{0};
   // From a signal's publish time to the commit of the transaction that created its execution.
   LatencyHistogram signal_to_execution_micros;
   // Wall time of one batch: decode, match, store transaction, commit.

@@ -24,6 +24,8 @@ TriggerDispatcher::TriggerDispatcher(Store* store, BusConsumer* consumer,
   store_->OnPipelinesChanged([alive, cache] {
     if (auto guard = alive.lock()) cache->RequestRefresh();
   });
+  consumer_->SetRevokeListener(
+      [this](const std::vector<int32_t>& partitions, bool lost) { OnRevoke(partitions, lost); });
   log::Info("trigger_dispatcher_starting",
             {{"batch_size", options_.batch_size},
              {"batch_timeout_seconds", options_.batch_timeout.count() / 1000.0},
@@ -31,7 +33,7 @@ TriggerDispatcher::TriggerDispatcher(Store* store, BusConsumer* consumer,
              {"cache_refresh_interval_seconds", options_.cache_refresh_interval.count() / 1000.0}});
 }
 
-TriggerDispatcher::~TriggerDispatcher() = default;
+TriggerDispatcher::~TriggerDispatcher() { consumer_->SetRevokeListener(nullptr); }
 
 Status TriggerDispatcher::RunOnce(size_t* processed) {
   if (processed != nullptr) *processed = 0;
@@ -42,14 +44,66 @@ Status TriggerDispatcher::RunOnce(size_t* processed) {
   trading_state_.MaybeRefresh(/*now=*/cache_.refreshes() != refreshes);
   if (records_.empty()) {
     prepared_ = false;
-    Status status = CollectBatch(*consumer_, options_, &records_, &close_);
+    Status status = CollectBatch(*consumer_, options_, &records_, &close_, &polled_);
     if (!status.ok()) return status;
-    if (records_.empty()) return Status::Ok();
+    // An idle bus is the moment to write held history rows: nothing waits behind them.
+    if (records_.empty()) return FlushHeld();
   }
   const size_t n = records_.size();
   Status status = ProcessPending();
   if (status.ok() && processed != nullptr) *processed = n;
   return status;
+}
+
+// Runs inside consumer_->Poll (within CollectBatch): records_ holds exactly the records already
+// handed over (CollectBatch polls into polled_), none prepared yet.
+void TriggerDispatcher::OnRevoke(const std::vector<int32_t>& partitions, bool lost) {
+  nlohmann::json revoked = nlohmann::json::array();
+  for (int32_t p : partitions) revoked.push_back(p);
+  if (records_.empty() && held_.empty()) {
+    log::Info("revoke_nothing_pending", {{"partitions", revoked}, {"lost", lost}});
+    return;
+  }
+  const size_t pending = records_.size() + held_.size();
+  Status status;
+  if (records_.empty()) {
+    status = FlushHeld();
+  } else {
+    close_ = BatchClose::kRevoke;
+    status = ProcessPending(/*force=*/true);
+  }
+  if (status.ok()) {
+    probe_.batches_flushed_on_revoke.fetch_add(1, std::memory_order_relaxed);
+    log::Info("revoke_batch_flushed",
+              {{"partitions", revoked}, {"lost", lost}, {"signals", pending}});
+    return;
+  }
+  // Not durable, so not committed: leave the revoked partitions' records (and held rows) to
+  // their next owner, which reads them from the last committed offset; keep the rest pending.
+  auto revoked_partition = [&](int32_t p) {
+    return std::find(partitions.begin(), partitions.end(), p) != partitions.end();
+  };
+  const auto kept = std::remove_if(records_.begin(), records_.end(), [&](const BusRecord& r) {
+    return revoked_partition(r.partition);
+  });
+  uint64_t dropped = static_cast<uint64_t>(records_.end() - kept);
+  records_.erase(kept, records_.end());
+  prepared_ = false;
+  const auto held_kept = std::remove_if(held_.begin(), held_.end(), [&](const HeldSignal& h) {
+    return revoked_partition(h.partition);
+  });
+  dropped += static_cast<uint64_t>(held_.end() - held_kept);
+  held_.erase(held_kept, held_.end());
+  held_positions_.erase(
+      std::remove_if(held_positions_.begin(), held_positions_.end(),
+                     [&](const BusPosition& p) { return revoked_partition(p.partition); }),
+      held_positions_.end());
+  probe_.records_dropped_on_revoke.fetch_add(dropped, std::memory_order_relaxed);
+  log::Warn("revoke_flush_failed", {{"partitions", revoked},
+                                    {"lost", lost},
+                                    {"error", status.ToString()},
+                                    {"dropped_signals", dropped},
+                                    {"pending_signals", records_.size()}});
 }
 
 void TriggerDispatcher::Run(const std::atomic<bool>& stop) {
@@ -68,6 +122,11 @@ void TriggerDispatcher::Run(const std::atomic<bool>& stop) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     backoff = std::min(backoff * 2, options_.retry_backoff_max);
+  }
+  // Held history rows are written before leaving (else the next owner reads them again).
+  if (records_.empty()) {
+    Status flushed = FlushHeld();
+    if (!flushed.ok()) log::Warn("held_history_not_written", {{"error", flushed.ToString()}});
   }
 }
 
@@ -147,32 +206,99 @@ void TriggerDispatcher::PrepareBatch() {
   prepared_ = true;
 }
 
-Status TriggerDispatcher::ProcessPending() {
+void TriggerDispatcher::MergePositions(const std::vector<BusRecord>& records,
+                                       std::vector<BusPosition>* positions) {
+  for (const auto& r : records) {
+    auto it = std::find_if(positions->begin(), positions->end(),
+                           [&](const BusPosition& p) { return p.partition == r.partition; });
+    if (it == positions->end()) {
+      positions->push_back(BusPosition{r.partition, r.offset + 1});
+    } else {
+      it->next_offset = std::max(it->next_offset, r.offset + 1);
+    }
+  }
+}
+
+void TriggerDispatcher::Hold() {
+  if (held_.empty()) held_since_ = std::chrono::steady_clock::now();
+  for (size_t s = 0; s < wake_.signals.size(); ++s) {
+    const WakeSignal& w = wake_.signals[s];
+    held_.push_back(HeldSignal{std::string(w.signal_id), std::string(w.payload), w.timestamp_ms,
+                               w.received_at_ms, w.duplicate_in_batch,
+                               records_[record_of_signal_[s]].partition});
+  }
+  MergePositions(records_, &held_positions_);
+}
+
+Status TriggerDispatcher::FlushHeld() {
+  if (held_.empty()) return Status::Ok();
+  held_wake_.signals.clear();
+  for (const HeldSignal& h : held_) {
+    held_wake_.signals.push_back(WakeSignal{h.signal_id, h.payload, h.timestamp_ms,
+                                            h.received_at_ms, 0, h.duplicate_in_batch});
+  }
+  held_wake_.now_ms = clock_->NowMs();
+  auto result = store_->Wake(held_wake_);
+  if (!result.ok()) {
+    probe_.store_failures.fetch_add(1, std::memory_order_relaxed);
+    return result.status();
+  }
+  probe_.held_flushes.fetch_add(1, std::memory_order_relaxed);
+  Status commit = consumer_->Commit(held_positions_);
+  if (!commit.ok()) {
+    probe_.commit_failures.fetch_add(1, std::memory_order_relaxed);
+    log::Warn("offset_commit_failed", {{"error", commit.ToString()}});
+  }
+  held_.clear();
+  held_positions_.clear();
+  return Status::Ok();
+}
+
+Status TriggerDispatcher::ProcessPending(bool force) {
   const auto started = std::chrono::steady_clock::now();
   if (!prepared_) PrepareBatch();
   if (log::Enabled(log::Level::kInfo)) {
     log::Info("processing_signal_batch",
               {{"batch_size", records_.size()}, {"closed_by", BatchCloseName(close_)}});
   }
+  const size_t own = wake_.signals.size();
+  const bool changes_nothing = wake_.candidates.empty() && wake_.dead_letters.empty();
+  if (!force && changes_nothing && options_.history_defer_max_signals > 0 &&
+      held_.size() + own < options_.history_defer_max_signals &&
+      (held_.empty() || started - held_since_ < options_.history_defer_max_age)) {
+    // Nothing to wake: no round trip now; the rows and offsets go out with a later transaction.
+    Hold();
+    WakeResult none;
+    none.per_signal.resize(own);
+    for (size_t s = 0; s < own; ++s) none.per_signal[s].matched = wake_.signals[s].matched;
+    probe_.batches_held.fetch_add(1, std::memory_order_relaxed);
+    Report(none);
+    records_.clear();
+    prepared_ = false;
+    return Status::Ok();
+  }
+
+  // The held rows ride along (after the batch's own signals, so candidate indices stay valid).
+  for (const HeldSignal& h : held_) {
+    wake_.signals.push_back(WakeSignal{h.signal_id, h.payload, h.timestamp_ms, h.received_at_ms, 0,
+                                       h.duplicate_in_batch});
+  }
   wake_.now_ms = clock_->NowMs();
   auto result = store_->Wake(wake_);
+  wake_.signals.resize(own);
   if (!result.ok()) {
     probe_.store_failures.fetch_add(1, std::memory_order_relaxed);
     return result.status();
   }
+  result->per_signal.resize(own);
   const int64_t committed_at_us = clock_->NowMicros();
 
   // The store transaction is durable: only now may the bus forget these records.
-  std::vector<BusPosition> positions;
-  for (const auto& r : records_) {
-    auto it = std::find_if(positions.begin(), positions.end(),
-                           [&](const BusPosition& p) { return p.partition == r.partition; });
-    if (it == positions.end()) {
-      positions.push_back(BusPosition{r.partition, r.offset + 1});
-    } else {
-      it->next_offset = std::max(it->next_offset, r.offset + 1);
-    }
-  }
+  std::vector<BusPosition> positions = held_positions_;
+  MergePositions(records_, &positions);
+  if (!held_.empty()) probe_.held_flushes.fetch_add(1, std::memory_order_relaxed);
+  held_.clear();
+  held_positions_.clear();
   Status commit = consumer_->Commit(positions);
   if (!commit.ok()) {
     // Harmless for correctness: a redelivery is recognised as duplicate by the store.

@@ -12,6 +12,19 @@
 // as `trading_halted` (per signal in the store, per batch in the probe). Signals consumed during
 // a halt are not replayed when trading resumes; they are history.
 //
+// Rebalances (bus.h's revoke listener, registered on the consumer for the dispatcher's lifetime):
+// when the bus is about to take partitions away in the middle of collecting a batch, the records
+// already collected are flushed at once, inside the listener: one store transaction, then one
+// Commit of their positions while this consumer still owns them. So the partitions' next owner
+// starts after them instead of redelivering them (when the bus accepts that commit: see
+// bus/kafka/kafka_bus.h for the mock cluster). If that transaction fails, the records of the
+// revoked partitions are dropped from the batch (their next owner reads them from the last
+// committed offset) and the rest stays pending as after any store failure.
+//
+// Batches that match nothing (dispatcher_options.h: history_defer_*) make no store round trip:
+// their history rows and offsets are held and go out with the next transaction; the bus offsets
+// of held records are committed only after that transaction, as for any other.
+//
 // Not thread-safe: one thread drives RunOnce()/Run(). The store, consumer, clock and trading
 // state reader (optional: none means always ACTIVE) must outlive the dispatcher. on_enqueued
 // (optional) runs on the dispatcher thread after each batch that created executions (the
@@ -60,7 +73,19 @@ class TriggerDispatcher {
   const TradingStateCache& trading_state() const { return trading_state_; }
 
  private:
-  Status ProcessPending();
+  // Prepares (once) and flushes the pending batch, with the held history rows: store
+  // transaction, then offset commit. A batch that matched nothing is held instead, unless
+  // `force` or a bound of history_defer_* is reached. On a store failure the batch is kept for
+  // the next attempt.
+  Status ProcessPending(bool force = false);
+  // Writes and commits the held history rows alone (bus idle, revoke, stop).
+  Status FlushHeld();
+  // Moves the prepared batch (which matched nothing) to held_.
+  void Hold();
+  // Positions one past the last record of `records` per partition, merged into `*positions`.
+  static void MergePositions(const std::vector<BusRecord>& records,
+                             std::vector<BusPosition>* positions);
+  void OnRevoke(const std::vector<int32_t>& partitions, bool lost);
   void PrepareBatch();
   void Report(const WakeResult& result);
 
@@ -78,6 +103,7 @@ class TriggerDispatcher {
 
   // The batch in flight: kept across failed attempts until its transaction commits.
   std::vector<BusRecord> records_;
+  std::vector<BusRecord> polled_;  // CollectBatch's scratch (see batcher.h)
   BatchClose close_ = BatchClose::kIdle;
   bool prepared_ = false;
   std::shared_ptr<const PipelineIndex> batch_index_;
@@ -85,6 +111,20 @@ class TriggerDispatcher {
   std::vector<std::string> payloads_;       // canonical JSON per record
   std::vector<uint32_t> record_of_signal_;  // wake_.signals index -> records_ index
   WakeBatch wake_;
+
+  // History rows of batches that matched nothing, not yet written (see dispatcher_options.h).
+  struct HeldSignal {
+    std::string signal_id;
+    std::string payload;
+    int64_t timestamp_ms = 0;
+    int64_t received_at_ms = 0;
+    bool duplicate_in_batch = false;
+    int32_t partition = 0;
+  };
+  std::vector<HeldSignal> held_;
+  std::vector<BusPosition> held_positions_;  // their records' offsets, to commit once written
+  std::chrono::steady_clock::time_point held_since_;
+  WakeBatch held_wake_;  // FlushHeld's batch
 };
 
 }  // namespace sigflow

@@ -9,22 +9,20 @@
 #include "bus/embedded/embedded_log.h"
 #include "store/forwarding_store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "trigger/dispatcher_test_util.h"
 #include "trigger/pipeline_cache.h"
 
 namespace sigflow {
 namespace {
+
+using testing_util::FlakyStore;
+using testing_util::SignalJson;
 
 std::string TempDb() {
   char tmpl[] = "/tmp/sigflow-dispatch-XXXXXX";
   const char* dir = mkdtemp(tmpl);
   EXPECT_NE(dir, nullptr);
   return std::string(dir) + "/sigflow.db";
-}
-
-std::string SignalJson(const std::string& id, const std::string& ticker) {
-  return R"({"signal_id":")" + id + R"(","timestamp":1733875200,"signal_type":"mock",)" +
-         R"("source":"test","tickers":[{"ticker":")" + ticker +
-         R"(","signal":"BULLISH","confidence":80}],"metadata":{}})";
 }
 
 // A consumer that forwards to a real one but can be told to fail its next commits: the crash
@@ -45,15 +43,15 @@ class FaultyCommitConsumer final : public BusConsumer {
   std::unique_ptr<BusConsumer> target_;
 };
 
-// A store whose Wake fails while `down` is set: an outage of the database.
-class FlakyStore final : public ForwardingStore {
+// Counts the transactions the dispatcher asks for.
+class CountingStore final : public ForwardingStore {
  public:
   using ForwardingStore::ForwardingStore;
   Result<WakeResult> Wake(const WakeBatch& batch) override {
-    if (down) return Status::Unavailable("injected: database unreachable");
+    ++wakes;
     return ForwardingStore::Wake(batch);
   }
-  bool down = false;
+  int wakes = 0;
 };
 
 class TriggerDispatcherTest : public ::testing::Test {
@@ -99,6 +97,14 @@ class TriggerDispatcherTest : public ::testing::Test {
       if (n == 0) return;
     }
     FAIL() << "dispatcher never drained";
+  }
+
+  // How many records a new consumer of the group is given: those not committed yet.
+  size_t Uncommitted() {
+    auto peek = NewConsumer();
+    std::vector<BusRecord> records;
+    EXPECT_TRUE(peek->Poll(100, std::chrono::milliseconds(20), &records).ok());
+    return records.size();
   }
 
   std::vector<Execution> Executions() {
@@ -326,6 +332,60 @@ TEST_F(TriggerDispatcherTest, SignalWithoutIdKeepsItsIdentityAcrossRedelivery) {
   ASSERT_EQ(executions.size(), 1u);
   ASSERT_EQ(executions[0].signal_ids.size(), 1u);
   EXPECT_EQ(executions[0].signal_ids[0].rfind("trading-signals:0:", 0), 0u);
+}
+
+// A batch that matches nothing costs no store transaction: its history rows wait for the next
+// one, and its offsets are committed only after they are written.
+TEST_F(TriggerDispatcherTest, BatchMatchingNothingIsHeldAndRidesWithTheNextTransaction) {
+  AddPipeline({"AAPL"});
+  CountingStore counting(store_.get());
+  auto consumer = NewConsumer();
+  options_.batch_size = 100;
+  TriggerDispatcher d(&counting, consumer.get(), options_);
+  for (int i = 0; i < 3; ++i) Publish(SignalJson("quiet" + std::to_string(i), "ZZZZ"), "ZZZZ");
+  size_t n = 0;
+  ASSERT_TRUE(d.RunOnce(&n).ok());
+  EXPECT_EQ(n, 3u);
+  EXPECT_EQ(counting.wakes, 0);
+  EXPECT_EQ(d.probe().batches_held.load(), 1u);
+  EXPECT_EQ(store_->Counts()->signals, 0);
+  EXPECT_EQ(Uncommitted(), 3u);  // another consumer of the group would get them again
+  Publish(SignalJson("loud", "AAPL"));
+  ASSERT_TRUE(d.RunOnce(&n).ok());
+  EXPECT_EQ(n, 1u);
+  EXPECT_EQ(counting.wakes, 1);  // the matched batch carried the held rows
+  EXPECT_EQ(store_->Counts()->signals, 4);
+  EXPECT_EQ(d.probe().held_flushes.load(), 1u);
+  EXPECT_EQ(Uncommitted(), 0u);
+}
+
+TEST_F(TriggerDispatcherTest, HeldRowsAreWrittenWhenTheBusIsIdle) {
+  CountingStore counting(store_.get());
+  auto consumer = NewConsumer();
+  TriggerDispatcher d(&counting, consumer.get(), options_);
+  Publish(SignalJson("quiet", "ZZZZ"), "ZZZZ");
+  size_t n = 0;
+  ASSERT_TRUE(d.RunOnce(&n).ok());
+  EXPECT_EQ(counting.wakes, 0);
+  ASSERT_TRUE(d.RunOnce(&n).ok());  // nothing more: idle
+  EXPECT_EQ(n, 0u);
+  EXPECT_EQ(counting.wakes, 1);
+  EXPECT_EQ(store_->Counts()->signals, 1);
+  EXPECT_EQ(Uncommitted(), 0u);
+}
+
+TEST_F(TriggerDispatcherTest, HoldingBackIsBoundedByCount) {
+  CountingStore counting(store_.get());
+  auto consumer = NewConsumer();
+  options_.batch_size = 2;
+  options_.history_defer_max_signals = 5;
+  TriggerDispatcher d(&counting, consumer.get(), options_);
+  for (int i = 0; i < 6; ++i) Publish(SignalJson("q" + std::to_string(i), "ZZZZ"), "ZZZZ");
+  size_t n = 0;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(d.RunOnce(&n).ok());
+  // Batches of 2: held, held, then 4 + 2 >= 5 forces a transaction for all six.
+  EXPECT_EQ(counting.wakes, 1);
+  EXPECT_EQ(store_->Counts()->signals, 6);
 }
 
 }  // namespace
