@@ -1,7 +1,7 @@
 #include "cli/runtime.h"
 
 #include "cli/adapters.h"
-#include "generators/generator_registry.h"
+#include "cli/live_generators.h"
 #include "generators/watchlist.h"
 #include "obs/log.h"
 
@@ -79,22 +79,31 @@ Status Runtime::StartGenerators(const Settings& settings, const RuntimeRoles& ro
   } else {
     return watchlist.status();  // a broken file is an error, not something to paper over
   }
-  auto producer = OpenProducer(settings);
-  if (!producer.ok()) return producer.status();
-  producer_ = std::move(producer).value();
-  GeneratorRegistry registry;
-  RegisterBuiltinGenerators(&registry);
-  const auto interval = settings.mock_interval.value_or(roles.default_mock_interval);
-  nlohmann::json mock_config = {{"tickers", tickers},
-                                {"interval_seconds", interval.count() / 1000.0}};
-  auto mock = registry.Create("mock", mock_config);
-  if (!mock.ok()) return mock.status();
-  std::vector<std::unique_ptr<SignalGenerator>> generators;
-  generators.push_back(std::move(mock).value());
-  log::Info("signal_generator_starting", {{"generators", {"mock"}},
-                                          {"tickers", tickers},
-                                          {"interval_seconds", interval.count() / 1000.0}});
-  generators_ = std::make_unique<GeneratorRunner>(std::move(generators), producer_.get());
+  if (roles.generators_to_stdout) {
+    producer_ = std::make_unique<StdoutProducer>();
+  } else {
+    auto producer = OpenProducer(settings);
+    if (!producer.ok()) return producer.status();
+    producer_ = std::move(producer).value();
+  }
+  LiveGeneratorOptions options;
+  options.generators = roles.generators.empty() ? settings.generators : roles.generators;
+  options.tickers = tickers;
+  options.mock_interval = settings.mock_interval.value_or(roles.default_mock_interval);
+  options.intervals = settings.generator_intervals;
+  std::shared_ptr<const BarSource> bars;
+  if (MarketStore* market = MarketStoreOf(store_.get())) {
+    bars = std::make_shared<MarketStoreBarSource>(market);
+  }
+  auto generators = BuildLiveGenerators(options, bars);
+  if (!generators.ok()) return generators.status();
+  nlohmann::json started = nlohmann::json::array();
+  for (const auto& g : *generators) {
+    started.push_back({{"generator", std::string(g->name())},
+                       {"interval_seconds", g->interval().count() / 1000.0}});
+  }
+  log::Info("signal_generator_starting", {{"generators", started}, {"tickers", tickers}});
+  generators_ = std::make_unique<GeneratorRunner>(std::move(generators).value(), producer_.get());
   generators_->Start();
   return Status::Ok();
 }

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "bus/bus.h"
 #include "cli/settings.h"
@@ -31,6 +32,9 @@ struct RuntimeRoles {
   bool generate = false;
   // Mock generator period when MOCK_GENERATOR_INTERVAL_SECONDS is unset.
   std::chrono::milliseconds default_mock_interval{60000};
+  // The generators to run live (--generators); empty: Settings::generators (SIGFLOW_GENERATORS).
+  std::vector<std::string> generators;
+  bool generators_to_stdout = false;  // print the generators' signals instead of publishing
 };
 
 struct RunSummary {
