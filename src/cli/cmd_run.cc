@@ -25,6 +25,7 @@ struct RoleFlags {
   std::optional<int> workers;
   bool json = false;
   bool no_demo = false;
+  bool refresh_bars = false;  // live generate/run
 };
 
 void PrintSummary(const RunSummary& s, bool json) {
@@ -173,6 +174,11 @@ CLI::App* AddRole(CLI::App& app, const char* name, const char* description,
       ->capture_default_str();
   cmd->add_flag("--json", flags->json, "print the exit summary as one JSON line");
   if (with_workers) cmd->add_option("--workers", flags->workers, "worker threads (default 2)");
+  if (std::string(name) != "dispatch" && std::string(name) != "work") {
+    cmd->add_flag("--refresh-bars", flags->refresh_bars,
+                  "live: fetch the watchlist's new daily bars from Finnhub into the store "
+                  "(FINNHUB_API_KEY, 60 calls/min) as often as the bar-driven generators check");
+  }
   return cmd;
 }
 
@@ -197,6 +203,7 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
   run_cmd->callback([run, run_cmd, run_replay, exit_code] {
     RuntimeRoles roles{true, true, true, std::chrono::milliseconds(1000)};
     roles.generators = GivenGenerators(*run_cmd, *run_replay);
+    roles.refresh_bars = run->refresh_bars;
     *exit_code =
         RunRoles(*run, roles, !run->no_demo, run_replay->file.empty() ? nullptr : run_replay.get());
   });
@@ -249,6 +256,7 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
     RuntimeRoles roles{false, false, true};
     roles.generators = GivenGenerators(*generate_cmd, *replay);
     roles.generators_to_stdout = replay->to_stdout;
+    roles.refresh_bars = generate->refresh_bars;
     *exit_code = RunRoles(*generate, roles, false);
   });
 }

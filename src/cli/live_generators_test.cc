@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "cli/bar_refresh.h"
 #include "cli/settings.h"
 #include "core/clock.h"
 #include "core/time_format.h"
@@ -226,6 +227,60 @@ TEST_F(LiveGeneratorsTest, BuildLiveGeneratorsAppliesNamesAndIntervals) {
   EXPECT_EQ(no_bars.status().code(), "failed_precondition");
   options.generators = {"mock"};
   EXPECT_TRUE(BuildLiveGenerators(options, nullptr).ok());  // the mock needs no bars
+}
+
+// A remote that serves fixed bars (honouring the query's range, as every BarSource must) and
+// records what it was asked.
+class FakeRemote final : public BarSource {
+ public:
+  std::vector<std::string> Tickers() const override { return {}; }
+  Status Read(const BarQuery& query, std::vector<Bar>* out) const override {
+    std::lock_guard lock(mu_);
+    queries.push_back(query);
+    for (const Bar& b : bars) {
+      if (b.ticker == query.ticker && b.ts_ms >= query.from_ms && b.ts_ms <= query.to_ms) {
+        out->push_back(b);
+      }
+    }
+    return Status::Ok();
+  }
+  std::vector<Bar> bars;
+  mutable std::vector<BarQuery> queries;
+
+ private:
+  mutable std::mutex mu_;
+};
+
+TEST_F(LiveGeneratorsTest, TheRefresherStoresNewBarsForTheNextGeneratorTick) {
+  Append("AAPL", 0, 4);
+  auto remote = std::make_shared<FakeRemote>();
+  for (int d = 0; d <= 5; ++d) remote->bars.push_back(DayBar("AAPL", d));
+  BarRefresher refresher(remote, market_, {"AAPL"}, milliseconds(1000));
+  auto gen = Golden();
+  std::vector<Signal> out;
+  ASSERT_TRUE(gen->Generate(kNowMs, &out).ok());
+  EXPECT_TRUE(out.empty());
+
+  ASSERT_TRUE(refresher.Generate(kNowMs, &out).ok());
+  EXPECT_TRUE(out.empty());  // the refresher emits no signals
+  ASSERT_EQ(remote->queries.size(), 1u);
+  // From the newest stored bar (fetched again, in case its day was still trading) to now.
+  EXPECT_EQ(remote->queries[0].from_ms, kFirstDayMs + 4 * kDayMs);
+  EXPECT_EQ(remote->queries[0].to_ms, kNowMs);
+  auto latest = market_->LatestBar("AAPL");
+  ASSERT_TRUE(latest.ok() && latest->has_value());
+  EXPECT_EQ((*latest)->bar.ts_ms, kFirstDayMs + 5 * kDayMs);
+  auto features = market_->LatestFeature("AAPL");
+  ASSERT_TRUE(features.ok() && features->has_value());
+  EXPECT_EQ((*features)->ts_ms, kFirstDayMs + 5 * kDayMs);
+
+  ASSERT_TRUE(gen->Generate(kNowMs, &out).ok());
+  ASSERT_EQ(out.size(), 1u);  // the generator's next tick finds the cross
+  EXPECT_EQ(out[0].timestamp_ms, kFirstDayMs + 5 * kDayMs);
+  ASSERT_TRUE(refresher.Generate(kNowMs, &out).ok());
+  EXPECT_EQ(remote->queries.back().from_ms, kFirstDayMs + 5 * kDayMs);
+  ASSERT_TRUE(gen->Generate(kNowMs, &out).ok());
+  EXPECT_EQ(out.size(), 1u);  // nothing new
 }
 
 TEST(LiveGeneratorSettingsTest, GeneratorsAndIntervalsComeFromTheEnvironment) {

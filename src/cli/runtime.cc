@@ -1,7 +1,9 @@
 #include "cli/runtime.h"
 
 #include "cli/adapters.h"
+#include "cli/bar_refresh.h"
 #include "cli/live_generators.h"
+#include "generators/bar_driven_generator.h"
 #include "generators/watchlist.h"
 #include "obs/log.h"
 
@@ -97,6 +99,11 @@ Status Runtime::StartGenerators(const Settings& settings, const RuntimeRoles& ro
   }
   auto generators = BuildLiveGenerators(options, bars);
   if (!generators.ok()) return generators.status();
+  if (roles.refresh_bars) {
+    auto refresher = StartBarRefresher(*generators, tickers);
+    if (!refresher.ok()) return refresher.status();
+    generators->insert(generators->begin(), std::move(refresher).value());
+  }
   nlohmann::json started = nlohmann::json::array();
   for (const auto& g : *generators) {
     started.push_back({{"generator", std::string(g->name())},
@@ -106,6 +113,30 @@ Status Runtime::StartGenerators(const Settings& settings, const RuntimeRoles& ro
   generators_ = std::make_unique<GeneratorRunner>(std::move(generators).value(), producer_.get());
   generators_->Start();
   return Status::Ok();
+}
+
+Result<std::unique_ptr<SignalGenerator>> Runtime::StartBarRefresher(
+    const std::vector<std::unique_ptr<SignalGenerator>>& generators,
+    const std::vector<std::string>& tickers) {
+  MarketStore* market = MarketStoreOf(store_.get());
+  if (market == nullptr) {
+    return Status::Error("failed_precondition", "--refresh-bars: the store has no bars table");
+  }
+  auto finnhub = FinnhubFromEnv();
+  if (!finnhub.ok()) return finnhub.status();
+  auto remote = FinnhubBarSource::Open(*finnhub);
+  if (!remote.ok()) return remote.status();
+  // Refresh as often as the most frequent bar-driven generator looks.
+  std::optional<std::chrono::milliseconds> interval;
+  for (const auto& g : generators) {
+    if (dynamic_cast<const BarDrivenGenerator*>(g.get()) == nullptr) continue;
+    if (!interval || g->interval() < *interval) interval = g->interval();
+  }
+  if (!interval) {
+    return Status::InvalidArgument("--refresh-bars: no bar-driven generator to refresh bars for");
+  }
+  return std::unique_ptr<SignalGenerator>(std::make_unique<BarRefresher>(
+      std::shared_ptr<const BarSource>(std::move(remote).value()), market, tickers, *interval));
 }
 
 void Runtime::Drain(std::chrono::milliseconds limit) {

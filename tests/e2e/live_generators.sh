@@ -82,3 +82,52 @@ SIGFLOW_GENERATORS=golden_cross,death_cross \
 [ "$(json_get "$WORK/out" "(d['signals_published'], d['pipelines_enqueued'], d['executions_completed'])")" \
   = "(1, 1, 1)" ] || fail "sigflow run: $(cat "$WORK/out")"
 pass "sigflow run: the live golden cross woke the SPX pipeline once"
+
+# ---- 3. --refresh-bars: the cross bar comes from a local fake of Finnhub instead ----
+export SIGFLOW_STORE="$WORK/refresh.db"
+expect_exit 0 "$SIGFLOW" bars ingest before.csv --ticker SPX --no-features
+env -u FINNHUB_API_KEY "$SIGFLOW" generate --refresh-bars --stdout --duration 1s \
+  >"$WORK/out" 2>"$WORK/err" && fail "--refresh-bars without a key succeeded"
+grep -q "FINNHUB_API_KEY is not set" "$WORK/err" || fail "missing key: $(cat "$WORK/err")"
+cat >fake_finnhub.py <<'PY'
+import calendar, csv, http.server, json, sys, time, urllib.parse
+# Finnhub's daily candles for SPX: the last stored bar and the cross bar; no_data otherwise.
+rows = list(csv.reader(open("before.csv")))[-1:] + list(csv.reader(open("cross.csv")))[1:]
+candles = {"s": "ok", "t": [], "o": [], "h": [], "l": [], "c": [], "v": []}
+for r in rows:
+    candles["t"].append(calendar.timegm(time.strptime(r[0], "%Y-%m-%d")))
+    for k, v in zip("ohlcv", r[1:]): candles[k].append(float(v))
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+        body = candles if q.get("symbol") == ["SPX"] else {"s": "no_data"}
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        open("requests.log", "a").write(q["symbol"][0] + "\n")
+    def log_message(self, *args): pass
+server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+open(sys.argv[1], "w").write(str(server.server_port))
+server.timeout = 30
+for _ in range(200): server.handle_request()
+PY
+python3 fake_finnhub.py finnhub.port &
+fake=$!
+for _ in $(seq 100); do [ -s finnhub.port ] && break; sleep 0.05; done
+FINNHUB_BASE_URL="http://127.0.0.1:$(cat finnhub.port)/api/v1" FINNHUB_API_KEY=e2e-key \
+  GOLDEN_CROSS_CHECK_INTERVAL_SECONDS=0.5 \
+  expect_exit 0 "$SIGFLOW" generate --refresh-bars --generators golden_cross --stdout --duration 3s
+kill "$fake" 2>/dev/null || true
+python3 - "$WORK/out" "$cross_date" <<'PY' || fail "refresh: $(head -c 600 "$WORK/out"; head -c 600 "$WORK/err")"
+import json, sys
+crosses = [json.loads(l) for l in open(sys.argv[1]) if "signal_id" in l]
+assert [(c["signal_type"], c["metadata"]["bar_date"]) for c in crosses] == \
+    [("golden_cross", sys.argv[2])], crosses
+PY
+[ "$(grep -c SPX requests.log)" -ge 2 ] || fail "the refresher did not keep polling: $(cat requests.log)"
+expect_exit 0 "$SIGFLOW" bars list --ticker SPX --limit 1 --json
+[ "$(json_get "$WORK/out" "d[0]['date']")" = "$cross_date" ] || fail "refreshed bar not stored: $(cat "$WORK/out")"
+pass "generate --refresh-bars: the cross bar fetched from Finnhub mid-run, stored, emitted once"
