@@ -1,10 +1,9 @@
 // `sigflow bars ingest | list | features`: price bars into and out of the store's lane_telemetry,
 // and the features computed from them (lane_features).
 #include <cstdio>
-#include <cstdlib>
 #include <iostream>
-#include <limits>
 
+#include "cli/bar_refresh.h"
 #include "cli/commands.h"
 #include "cli/open_store.h"
 #include "core/time_format.h"
@@ -43,20 +42,6 @@ std::unique_ptr<Store> Open(const BarsFlags& flags, int* exit_code) {
   auto store = OpenStoreOrPrint(*settings);
   if (!store) *exit_code = kExitFailure;
   return store;
-}
-
-// Recomputes the features of `ticker` over every stored bar, so that a file of recent bars
-// extends the history instead of restarting the indicators' warm-up.
-Result<int64_t> RecomputeFeatures(MarketStore* market, const std::string& ticker) {
-  auto bars = market->ReadBars(ticker, std::numeric_limits<int64_t>::min(),
-                               std::numeric_limits<int64_t>::max());
-  if (!bars.ok()) return bars.status();
-  FeatureComputer computer(ticker);
-  std::vector<Features> rows(bars->size());
-  for (size_t i = 0; i < bars->size(); ++i) {
-    if (Status s = computer.Update((*bars)[i], &rows[i]); !s.ok()) return s;
-  }
-  return market->UpsertFeatures(rows);
 }
 
 int RunIngest(const BarsFlags& flags) {
@@ -114,25 +99,6 @@ int RunIngest(const BarsFlags& flags) {
         static_cast<long long>(feature_rows));
   }
   return kExitOk;
-}
-
-// Finnhub's options from the environment: FINNHUB_API_KEY, FINNHUB_BASE_URL,
-// FINNHUB_CALLS_PER_MINUTE. A bad value is named.
-Result<FinnhubOptions> FinnhubFromEnv() {
-  FinnhubOptions options;
-  if (const char* key = std::getenv("FINNHUB_API_KEY")) options.api_key = key;
-  if (const char* url = std::getenv("FINNHUB_BASE_URL"); url && *url) options.base_url = url;
-  if (const char* calls = std::getenv("FINNHUB_CALLS_PER_MINUTE"); calls && *calls) {
-    char* end = nullptr;
-    const long n = std::strtol(calls, &end, 10);
-    if (*end != '\0' || n < 1 || n > 100000) {
-      return Status::InvalidArgument(
-          std::string("FINNHUB_CALLS_PER_MINUTE: expected an integer from 1 to 100000, got '") +
-          calls + "'");
-    }
-    options.calls_per_minute = static_cast<int>(n);
-  }
-  return options;
 }
 
 int RunFetch(const BarsFlags& flags) {

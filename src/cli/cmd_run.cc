@@ -7,6 +7,7 @@
 #include "cli/adapters.h"
 #include "cli/commands.h"
 #include "cli/demo_pipelines.h"
+#include "cli/live_generators.h"
 #include "cli/open_store.h"
 #include "cli/replay.h"
 #include "cli/runtime.h"
@@ -24,6 +25,7 @@ struct RoleFlags {
   std::optional<int> workers;
   bool json = false;
   bool no_demo = false;
+  bool refresh_bars = false;  // live generate/run
 };
 
 void PrintSummary(const RunSummary& s, bool json) {
@@ -137,6 +139,12 @@ int RunRoles(const RoleFlags& flags, RuntimeRoles roles, bool seed_demo,
   return kExitOk;
 }
 
+// --generators when given (live mode's choice); empty: SIGFLOW_GENERATORS or its default.
+std::vector<std::string> GivenGenerators(const CLI::App& cmd, const ReplayFlags& flags) {
+  return cmd.get_option("--generators")->count() > 0 ? flags.generators
+                                                     : std::vector<std::string>();
+}
+
 void AddReplayOptions(CLI::App* cmd, ReplayFlags* replay, const char* what) {
   cmd->add_option("--replay", replay->file,
                   std::string(what) +
@@ -149,11 +157,7 @@ void AddReplayOptions(CLI::App* cmd, ReplayFlags* replay, const char* what) {
                   "replay: first date whose signals are emitted, YYYY-MM-DD (earlier bars still "
                   "warm the indicators up)");
   cmd->add_option("--to", replay->to, "replay: last date, YYYY-MM-DD");
-  cmd->add_option("--generators", replay->generators,
-                  "replay: comma-separated generators (golden_cross, death_cross, "
-                  "volatility_breakout, price_level)")
-      ->delimiter(',')
-      ->capture_default_str();
+  cmd->add_option("--generators", replay->generators, GeneratorsFlagHelp())->delimiter(',');
   cmd->add_flag("--store-bars", replay->store_bars,
                 "replay: also store every bar and its features in the store (lane_telemetry, "
                 "lane_features)");
@@ -170,6 +174,11 @@ CLI::App* AddRole(CLI::App& app, const char* name, const char* description,
       ->capture_default_str();
   cmd->add_flag("--json", flags->json, "print the exit summary as one JSON line");
   if (with_workers) cmd->add_option("--workers", flags->workers, "worker threads (default 2)");
+  if (std::string(name) != "dispatch" && std::string(name) != "work") {
+    cmd->add_flag("--refresh-bars", flags->refresh_bars,
+                  "live: fetch the watchlist's new daily bars from Finnhub into the store "
+                  "(FINNHUB_API_KEY, 60 calls/min) as often as the bar-driven generators check");
+  }
   return cmd;
 }
 
@@ -180,9 +189,10 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
   run->duration = "20s";  // the demo ends by itself; --duration 0 keeps it running
   auto* run_cmd = AddRole(
       app, "run",
-      "Run every role in one process on the embedded store: the mock generator (every 1 s unless\n"
-      "MOCK_GENERATOR_INTERVAL_SECONDS is set), the trigger dispatcher and the workers. An empty\n"
-      "store is seeded with demo pipelines. Prints a summary on exit.",
+      "Run every role in one process on the embedded store: the live generators (as in\n"
+      "`sigflow generate`; the mock one every 1 s unless MOCK_GENERATOR_INTERVAL_SECONDS is set),\n"
+      "the trigger dispatcher and the workers. An empty store is seeded with demo pipelines.\n"
+      "Prints a summary on exit.",
       run, /*with_workers=*/true);
   run_cmd->add_flag("--no-demo", run->no_demo, "do not seed demo pipelines into an empty store");
   auto run_replay = std::make_shared<ReplayFlags>();
@@ -190,8 +200,10 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
                    "instead of the mock generator, replay this CSV of daily bars through the "
                    "whole path (generators, dispatcher, workers), drain, print the summary and "
                    "exit; --duration is ignored");
-  run_cmd->callback([run, run_replay, exit_code] {
+  run_cmd->callback([run, run_cmd, run_replay, exit_code] {
     RuntimeRoles roles{true, true, true, std::chrono::milliseconds(1000)};
+    roles.generators = GivenGenerators(*run_cmd, *run_replay);
+    roles.refresh_bars = run->refresh_bars;
     *exit_code =
         RunRoles(*run, roles, !run->no_demo, run_replay->file.empty() ? nullptr : run_replay.get());
   });
@@ -215,24 +227,37 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
   auto replay = std::make_shared<ReplayFlags>();
   auto* generate_cmd = AddRole(
       app, "generate",
-      "Run the signal generators and publish to the bus: the mock generator on the watchlist\n"
-      "(MOCK_GENERATOR_INTERVAL_SECONDS, default 60). With --replay, run the bar-driven\n"
-      "generators over a CSV of history as fast as possible instead, printing one JSON signal\n"
-      "per line (or publishing with --to-bus).\n"
-      "Example: sigflow generate --replay data/sp500_2000_2020_daily.csv --generators "
+      "Run the signal generators live, each on its own thread and interval, and publish to the\n"
+      "bus (or print with --stdout). The watchlist comes from WATCHLIST_CONFIG_PATH. The\n"
+      "bar-driven generators read the watchlist tickers' daily bars from the store (fill it\n"
+      "with `sigflow bars ingest` or `sigflow bars fetch`, before or while this runs) and emit\n"
+      "each cross or breakout once, on the tick after its bar arrives. Intervals:\n"
+      "MOCK_GENERATOR_INTERVAL_SECONDS (60), GOLDEN_CROSS_CHECK_INTERVAL_SECONDS (300),\n"
+      "DEATH_CROSS_CHECK_INTERVAL_SECONDS, VOLATILITY_BREAKOUT_CHECK_INTERVAL_SECONDS,\n"
+      "PRICE_LEVEL_CHECK_INTERVAL_SECONDS (300 each).\n"
+      "With --replay, run the bar-driven generators over a CSV of history as fast as possible\n"
+      "instead, printing one JSON signal per line (or publishing with --to-bus).\n"
+      "Examples: sigflow generate --generators golden_cross,death_cross --stdout\n"
+      "          sigflow generate --replay data/sp500_2000_2020_daily.csv --generators "
       "golden_cross,death_cross",
       generate, false);
   AddReplayOptions(generate_cmd, replay.get(),
                    "run the bar-driven generators over this CSV of daily bars as fast as "
                    "possible, printing one JSON signal per line (or publishing with --to-bus)");
   generate_cmd->add_flag("--to-bus", replay->to_bus, "replay: publish to the bus, not stdout");
-  generate_cmd->callback([generate, replay, exit_code] {
+  generate_cmd->add_flag("--stdout", replay->to_stdout,
+                         "live: print one JSON signal per line instead of publishing to the bus");
+  generate_cmd->callback([generate, generate_cmd, replay, exit_code] {
     if (!replay->file.empty()) {
       replay->store = generate->store;
       *exit_code = RunReplay(*replay);
       return;
     }
-    *exit_code = RunRoles(*generate, RuntimeRoles{false, false, true}, false);
+    RuntimeRoles roles{false, false, true};
+    roles.generators = GivenGenerators(*generate_cmd, *replay);
+    roles.generators_to_stdout = replay->to_stdout;
+    roles.refresh_bars = generate->refresh_bars;
+    *exit_code = RunRoles(*generate, roles, false);
   });
 }
 

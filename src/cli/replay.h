@@ -33,6 +33,7 @@ struct ReplayFlags {
   std::vector<std::string> generators = {"golden_cross", "death_cross", "volatility_breakout",
                                          "price_level"};
   bool to_bus = false;
+  bool to_stdout = false;  // live `sigflow generate --stdout` (not a replay flag)
   bool store_bars = false;
   std::string store;
 };

@@ -1,7 +1,9 @@
 #include "cli/runtime.h"
 
 #include "cli/adapters.h"
-#include "generators/generator_registry.h"
+#include "cli/bar_refresh.h"
+#include "cli/live_generators.h"
+#include "generators/bar_driven_generator.h"
 #include "generators/watchlist.h"
 #include "obs/log.h"
 
@@ -79,24 +81,62 @@ Status Runtime::StartGenerators(const Settings& settings, const RuntimeRoles& ro
   } else {
     return watchlist.status();  // a broken file is an error, not something to paper over
   }
-  auto producer = OpenProducer(settings);
-  if (!producer.ok()) return producer.status();
-  producer_ = std::move(producer).value();
-  GeneratorRegistry registry;
-  RegisterBuiltinGenerators(&registry);
-  const auto interval = settings.mock_interval.value_or(roles.default_mock_interval);
-  nlohmann::json mock_config = {{"tickers", tickers},
-                                {"interval_seconds", interval.count() / 1000.0}};
-  auto mock = registry.Create("mock", mock_config);
-  if (!mock.ok()) return mock.status();
-  std::vector<std::unique_ptr<SignalGenerator>> generators;
-  generators.push_back(std::move(mock).value());
-  log::Info("signal_generator_starting", {{"generators", {"mock"}},
-                                          {"tickers", tickers},
-                                          {"interval_seconds", interval.count() / 1000.0}});
-  generators_ = std::make_unique<GeneratorRunner>(std::move(generators), producer_.get());
+  if (roles.generators_to_stdout) {
+    producer_ = std::make_unique<StdoutProducer>();
+  } else {
+    auto producer = OpenProducer(settings);
+    if (!producer.ok()) return producer.status();
+    producer_ = std::move(producer).value();
+  }
+  LiveGeneratorOptions options;
+  options.generators = roles.generators.empty() ? settings.generators : roles.generators;
+  options.tickers = tickers;
+  options.mock_interval = settings.mock_interval.value_or(roles.default_mock_interval);
+  options.intervals = settings.generator_intervals;
+  std::shared_ptr<const BarSource> bars;
+  if (MarketStore* market = MarketStoreOf(store_.get())) {
+    bars = std::make_shared<MarketStoreBarSource>(market);
+  }
+  auto generators = BuildLiveGenerators(options, bars);
+  if (!generators.ok()) return generators.status();
+  if (roles.refresh_bars) {
+    auto refresher = StartBarRefresher(*generators, tickers);
+    if (!refresher.ok()) return refresher.status();
+    generators->insert(generators->begin(), std::move(refresher).value());
+  }
+  nlohmann::json started = nlohmann::json::array();
+  for (const auto& g : *generators) {
+    started.push_back({{"generator", std::string(g->name())},
+                       {"interval_seconds", g->interval().count() / 1000.0}});
+  }
+  log::Info("signal_generator_starting", {{"generators", started}, {"tickers", tickers}});
+  generators_ = std::make_unique<GeneratorRunner>(std::move(generators).value(), producer_.get());
   generators_->Start();
   return Status::Ok();
+}
+
+Result<std::unique_ptr<SignalGenerator>> Runtime::StartBarRefresher(
+    const std::vector<std::unique_ptr<SignalGenerator>>& generators,
+    const std::vector<std::string>& tickers) {
+  MarketStore* market = MarketStoreOf(store_.get());
+  if (market == nullptr) {
+    return Status::Error("failed_precondition", "--refresh-bars: the store has no bars table");
+  }
+  auto finnhub = FinnhubFromEnv();
+  if (!finnhub.ok()) return finnhub.status();
+  auto remote = FinnhubBarSource::Open(*finnhub);
+  if (!remote.ok()) return remote.status();
+  // Refresh as often as the most frequent bar-driven generator looks.
+  std::optional<std::chrono::milliseconds> interval;
+  for (const auto& g : generators) {
+    if (dynamic_cast<const BarDrivenGenerator*>(g.get()) == nullptr) continue;
+    if (!interval || g->interval() < *interval) interval = g->interval();
+  }
+  if (!interval) {
+    return Status::InvalidArgument("--refresh-bars: no bar-driven generator to refresh bars for");
+  }
+  return std::unique_ptr<SignalGenerator>(std::make_unique<BarRefresher>(
+      std::shared_ptr<const BarSource>(std::move(remote).value()), market, tickers, *interval));
 }
 
 void Runtime::Drain(std::chrono::milliseconds limit) {

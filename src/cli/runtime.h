@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "bus/bus.h"
 #include "cli/settings.h"
@@ -31,6 +32,12 @@ struct RuntimeRoles {
   bool generate = false;
   // Mock generator period when MOCK_GENERATOR_INTERVAL_SECONDS is unset.
   std::chrono::milliseconds default_mock_interval{60000};
+  // The generators to run live (--generators); empty: Settings::generators (SIGFLOW_GENERATORS).
+  std::vector<std::string> generators;
+  bool generators_to_stdout = false;  // print the generators' signals instead of publishing
+  // --refresh-bars: a BarRefresher (cli/bar_refresh.h) keeps the watchlist's bars current from
+  // Finnhub, on the shortest bar-driven generator's interval.
+  bool refresh_bars = false;
 };
 
 struct RunSummary {
@@ -66,6 +73,9 @@ class Runtime {
   Status StartDispatcher(const Settings& settings);
   Status StartWorkers(const Settings& settings);
   Status StartGenerators(const Settings& settings, const RuntimeRoles& roles);
+  Result<std::unique_ptr<SignalGenerator>> StartBarRefresher(
+      const std::vector<std::unique_ptr<SignalGenerator>>& generators,
+      const std::vector<std::string>& tickers);
 
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::unique_ptr<Store> store_;

@@ -3,9 +3,19 @@
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
+#include <utility>
 
 namespace sigflow {
 namespace {
+
+// Seed 004 names GOLDEN_CROSS_CHECK_INTERVAL_SECONDS; the other generators' variables follow its
+// pattern.
+constexpr std::pair<const char*, const char*> kGeneratorIntervalVariables[] = {
+    {"golden_cross", "GOLDEN_CROSS_CHECK_INTERVAL_SECONDS"},
+    {"death_cross", "DEATH_CROSS_CHECK_INTERVAL_SECONDS"},
+    {"volatility_breakout", "VOLATILITY_BREAKOUT_CHECK_INTERVAL_SECONDS"},
+    {"price_level", "PRICE_LEVEL_CHECK_INTERVAL_SECONDS"},
+};
 
 std::optional<std::string> Env(const char* name) {
   const char* value = std::getenv(name);
@@ -122,6 +132,26 @@ Result<Settings> LoadSettings(const SettingFlags& flags) {
     ReadSeconds("MOCK_GENERATOR_INTERVAL_SECONDS", /*allow_zero=*/false, &interval, &errors);
     if (errors.size() == before) s.mock_interval = interval;
   }
+  if (auto v = Env("SIGFLOW_GENERATORS")) {
+    s.generators.clear();
+    std::stringstream list(*v);
+    for (std::string name; std::getline(list, name, ',');) {
+      name.erase(0, name.find_first_not_of(" \t"));
+      name.erase(name.find_last_not_of(" \t") + 1);
+      if (!name.empty()) s.generators.push_back(name);
+    }
+    if (s.generators.empty()) {
+      errors.push_back("SIGFLOW_GENERATORS: expected comma-separated generator names, got '" + *v +
+                       "'");
+    }
+  }
+  for (const auto& [type, name] : kGeneratorIntervalVariables) {
+    if (!Env(name)) continue;
+    std::chrono::milliseconds interval{0};
+    const size_t before = errors.size();
+    ReadSeconds(name, /*allow_zero=*/false, &interval, &errors);
+    if (errors.size() == before) s.generator_intervals[type] = interval;
+  }
   if (flags.worker_threads) {
     if (*flags.worker_threads < 1 || *flags.worker_threads > 256) {
       errors.push_back("--workers: expected 1 to 256, got " +
@@ -187,6 +217,12 @@ std::string EnvironmentHelp() {
   CACHE_REFRESH_INTERVAL_SECONDS  pipeline index rebuild period  (30)
   WATCHLIST_CONFIG_PATH           generators' watchlist JSON     (config/watchlist.json)
   MOCK_GENERATOR_INTERVAL_SECONDS mock generator period          (60; `run` demo: 1)
+  SIGFLOW_GENERATORS              live generators, comma-separated
+                                  (mock,golden_cross,death_cross,volatility_breakout,price_level)
+  GOLDEN_CROSS_CHECK_INTERVAL_SECONDS         golden cross check period        (300)
+  DEATH_CROSS_CHECK_INTERVAL_SECONDS          death cross check period         (300)
+  VOLATILITY_BREAKOUT_CHECK_INTERVAL_SECONDS  volatility breakout check period (300)
+  PRICE_LEVEL_CHECK_INTERVAL_SECONDS          price level check period         (300)
   SIGFLOW_WORKERS                 worker threads                 (2)
   KAFKA_BOOTSTRAP_SERVERS         Kafka brokers; when set, the bus is Kafka (unset: embedded log)
   SIGFLOW_BUS                     embedded | kafka               (kafka if KAFKA_BOOTSTRAP_SERVERS)

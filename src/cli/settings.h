@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,7 +31,15 @@ struct Settings {
   log::Level log_level = log::Level::kInfo;                // LOG_LEVEL
   std::string watchlist_path = "config/watchlist.json";    // WATCHLIST_CONFIG_PATH
   std::optional<std::chrono::milliseconds> mock_interval;  // MOCK_GENERATOR_INTERVAL_SECONDS
-  int worker_threads = 2;                                  // --workers, SIGFLOW_WORKERS
+  // SIGFLOW_GENERATORS="mock,golden_cross,...": the generators `generate` and `run` start live
+  // (names are checked against the registry when they start).
+  std::vector<std::string> generators = {"mock", "golden_cross", "death_cross",
+                                         "volatility_breakout", "price_level"};
+  // Bar-driven generators' check intervals by generator type, when their variable is set:
+  // GOLDEN_CROSS_CHECK_INTERVAL_SECONDS, DEATH_CROSS_CHECK_INTERVAL_SECONDS,
+  // VOLATILITY_BREAKOUT_CHECK_INTERVAL_SECONDS, PRICE_LEVEL_CHECK_INTERVAL_SECONDS (else 300 s).
+  std::map<std::string, std::chrono::milliseconds> generator_intervals;
+  int worker_threads = 2;  // --workers, SIGFLOW_WORKERS
   // SIGFLOW_BUS=embedded|kafka; default kafka when KAFKA_BOOTSTRAP_SERVERS is set.
   BusKind bus = BusKind::kEmbedded;
   std::string kafka_bootstrap_servers;  // KAFKA_BOOTSTRAP_SERVERS

@@ -10,27 +10,44 @@ namespace sigflow {
 
 GeneratorRunner::GeneratorRunner(std::vector<std::unique_ptr<SignalGenerator>> generators,
                                  BusProducer* producer, const Clock* clock)
-    : generators_(std::move(generators)), producer_(producer), clock_(clock) {}
+    : generators_(std::move(generators)), producer_(producer), clock_(clock) {
+  for (size_t i = 0; i < generators_.size(); ++i) {
+    ticks_.push_back(std::make_unique<std::atomic<uint64_t>>(0));
+  }
+}
 
 GeneratorRunner::~GeneratorRunner() { Stop(); }
 
 void GeneratorRunner::Start() {
-  stop_.store(false);
-  thread_ = std::thread([this] { Loop(); });
+  {
+    std::lock_guard lock(stop_mu_);
+    stop_ = false;
+  }
+  for (size_t i = 0; i < generators_.size(); ++i) threads_.emplace_back([this, i] { Loop(i); });
 }
 
 void GeneratorRunner::Stop() {
-  stop_.store(true);
-  if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard lock(stop_mu_);
+    stop_ = true;
+  }
+  stop_cv_.notify_all();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
 }
 
 void GeneratorRunner::TickAll() {
-  for (auto& g : generators_) Tick(*g);
+  for (size_t i = 0; i < generators_.size(); ++i) Tick(i);
 }
 
-void GeneratorRunner::Tick(SignalGenerator& generator) {
+void GeneratorRunner::Tick(size_t i) {
+  SignalGenerator& generator = *generators_[i];
   std::vector<Signal> signals;
   Status status = generator.Generate(clock_->NowMs(), &signals);
+  ticks_[i]->fetch_add(1);
+  probe_.ticks_total.fetch_add(1);
   if (!status.ok()) {
     probe_.generator_errors_total.fetch_add(1);
     log::Warn("generator_failed",
@@ -41,14 +58,18 @@ void GeneratorRunner::Tick(SignalGenerator& generator) {
   std::vector<std::string> payloads(signals.size());
   std::vector<OutgoingRecord> records;
   records.reserve(signals.size());
-  for (size_t i = 0; i < signals.size(); ++i) {
-    EncodeSignal(signals[i], &payloads[i]);
-    std::string_view key = signals[i].tickers.empty()
+  for (size_t k = 0; k < signals.size(); ++k) {
+    EncodeSignal(signals[k], &payloads[k]);
+    std::string_view key = signals[k].tickers.empty()
                                ? std::string_view()
-                               : std::string_view(signals[i].tickers[0].ticker);
-    records.push_back(OutgoingRecord{key, payloads[i]});
+                               : std::string_view(signals[k].tickers[0].ticker);
+    records.push_back(OutgoingRecord{key, payloads[k]});
   }
-  Status published = producer_->PublishBatch(records);
+  Status published;
+  {
+    std::lock_guard lock(publish_mu_);
+    published = producer_->PublishBatch(records);
+  }
   if (!published.ok()) {
     probe_.kafka_publish_failures_total.fetch_add(signals.size());
     for (const auto& p : payloads) {
@@ -69,24 +90,21 @@ void GeneratorRunner::Tick(SignalGenerator& generator) {
   }
 }
 
-void GeneratorRunner::Loop() {
+void GeneratorRunner::Loop(size_t i) {
   using SteadyClock = std::chrono::steady_clock;
-  std::vector<SteadyClock::time_point> due(generators_.size(), SteadyClock::now());
-  while (!stop_.load()) {
-    auto now = SteadyClock::now();
-    for (size_t i = 0; i < generators_.size(); ++i) {
-      if (now >= due[i]) {
-        Tick(*generators_[i]);
-        due[i] = std::max(due[i] + generators_[i]->interval(), SteadyClock::now());
-      }
-    }
-    auto next = due.empty() ? now + std::chrono::milliseconds(100)
-                            : *std::min_element(due.begin(), due.end());
-    // Sleep in short steps so Stop() is prompt.
-    while (!stop_.load() && SteadyClock::now() < next) {
-      std::this_thread::sleep_for(std::min<SteadyClock::duration>(next - SteadyClock::now(),
-                                                                  std::chrono::milliseconds(20)));
-    }
+  // At least 1 ms: a zero interval would spin.
+  const auto interval = std::max(std::chrono::milliseconds(1), generators_[i]->interval());
+  auto due = SteadyClock::now();
+  std::unique_lock lock(stop_mu_);
+  while (!stop_) {
+    lock.unlock();
+    Tick(i);
+    lock.lock();
+    // The next slot on the interval's grid after now: an overrun skips the slots it missed.
+    const auto now = SteadyClock::now();
+    due += interval;
+    if (due < now) due += ((now - due) / interval + 1) * interval;
+    stop_cv_.wait_until(lock, due, [this] { return stop_; });
   }
 }
 
