@@ -31,8 +31,9 @@ pass "sigflow run: $recs recommendations, $fills fills in ${elapsed} s"
 # The store agrees with the summary.
 expect_exit 0 "$SIGFLOW" ledger list --limit 0 --json
 [ "$(json_get "$WORK/out" "len(d)")" -eq "$fills" ] || fail "ledger list != fills"
-[ "$(json_get "$WORK/out" "all(f['decision_ts'].startswith('2000') for f in d)")" = True ] \
-  || fail "a fill not decided on the replayed year's clock"
+# The replay emits from 2000-01-01 to the file's last day, 2001-01-02.
+[ "$(json_get "$WORK/out" "all('2000-01-01' <= f['decision_ts'] < '2001-01-03' for f in d)")" = True ] \
+  || fail "a fill not decided on the replayed days' clock"
 expect_exit 0 "$SIGFLOW" stats gates --json
 [ "$(json_get "$WORK/out" "d['skipped']")" -eq "$(json_get "$s" "d['recommendations_skipped']")" ] \
   || fail "stats gates disagrees with the summary"
