@@ -121,7 +121,7 @@ void RunExecution::PrintSummary(const ExecutionRunSummary& s) {
   std::printf(
       "  trades      recommendations %lld  claimed %lld  filled %lld  skipped %lld  failed %lld  "
       "(%lld dispatcher runs)\n"
-      "  gate skips %s\n"
+      "  gate skips%s\n"
       "  ledger      %lld rows in dispatch_executions  (%lld recommendations left PENDING)\n",
       static_cast<long long>(s.recommendations), static_cast<long long>(s.claimed),
       static_cast<long long>(s.fills), static_cast<long long>(s.skipped),

@@ -95,6 +95,17 @@ Status CheckStringArray(const nlohmann::json& config, const char* key, bool acti
   return Status::Ok();
 }
 
+Result<const nlohmann::json*> EarlierOutput(const AgentContext& context, std::string_view self,
+                                            std::string_view needed, const char* key) {
+  const nlohmann::json* output = context.FindOutput(needed);
+  if (output == nullptr || !output->contains(key)) {
+    return Status::Error(
+        "failed_precondition",
+        std::string(self) + " needs a " + std::string(needed) + " node before it in config.nodes");
+  }
+  return output;
+}
+
 std::string Upper(std::string_view text) {
   std::string out(text);
   std::transform(out.begin(), out.end(), out.begin(),

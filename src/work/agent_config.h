@@ -11,6 +11,7 @@
 
 #include "core/recommendation.h"
 #include "core/status.h"
+#include "work/agent.h"
 
 namespace sigflow::agent_config {
 
@@ -28,6 +29,12 @@ Status CheckBool(const nlohmann::json& config, const char* key);
 Status CheckAction(const nlohmann::json& config, const char* key, bool allow_no_trade);
 // An array of strings; with actions, each must be an action name (NO_TRADE excluded).
 Status CheckStringArray(const nlohmann::json& config, const char* key, bool actions);
+
+// The output of the latest earlier node of `needed` that holds `key`, for the agent `self`:
+// `failed_precondition` ("strategy_agent needs a bias_agent node before it in config.nodes")
+// when there is none.
+Result<const nlohmann::json*> EarlierOutput(const AgentContext& context, std::string_view self,
+                                            std::string_view needed, const char* key);
 
 // "NO_TRADE": what a rule answers when it recommends nothing.
 inline constexpr std::string_view kNoTrade = "NO_TRADE";

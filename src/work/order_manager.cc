@@ -23,11 +23,9 @@ Status OrderManager::ValidateConfig(const nlohmann::json& config) const {
 
 Status OrderManager::Run(const AgentContext& context, nlohmann::json* output) const {
   if (Status s = ValidateConfig(context.config); !s.ok()) return s;
-  const nlohmann::json* risk = context.FindOutput("risk_manager");
-  if (risk == nullptr || !risk->contains("approved")) {
-    return Status::Error("failed_precondition",
-                         "order_manager needs a risk_manager node before it in config.nodes");
-  }
+  auto earlier = agent_config::EarlierOutput(context, kType, "risk_manager", "approved");
+  if (!earlier.ok()) return earlier.status();
+  const nlohmann::json* risk = *earlier;
   if (services_.ledger == nullptr) {
     return Status::Error("failed_precondition", "no ledger is configured for this worker");
   }

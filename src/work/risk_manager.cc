@@ -45,11 +45,9 @@ Status RiskManager::ValidateConfig(const nlohmann::json& config) const {
 
 Status RiskManager::Run(const AgentContext& context, nlohmann::json* output) const {
   if (Status s = ValidateConfig(context.config); !s.ok()) return s;
-  const nlohmann::json* strategy = context.FindOutput("strategy_agent");
-  if (strategy == nullptr || !strategy->contains("decisions")) {
-    return Status::Error("failed_precondition",
-                         "risk_manager needs a strategy_agent node before it in config.nodes");
-  }
+  auto earlier = agent_config::EarlierOutput(context, kType, "strategy_agent", "decisions");
+  if (!earlier.ok()) return earlier.status();
+  const nlohmann::json* strategy = *earlier;
   const nlohmann::json* market = context.FindOutput("market_data_agent");
   const nlohmann::json& config = context.config;
   nlohmann::json limits = {

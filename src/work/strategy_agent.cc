@@ -36,11 +36,9 @@ nlohmann::json StrategyAgent::Rules(const nlohmann::json& config) {
 
 Status StrategyAgent::Run(const AgentContext& context, nlohmann::json* output) const {
   if (Status s = ValidateConfig(context.config); !s.ok()) return s;
-  const nlohmann::json* bias = context.FindOutput("bias_agent");
-  if (bias == nullptr || !bias->contains("tickers")) {
-    return Status::Error("failed_precondition",
-                         "strategy_agent needs a bias_agent node before it in config.nodes");
-  }
+  auto earlier = agent_config::EarlierOutput(context, kType, "bias_agent", "tickers");
+  if (!earlier.ok()) return earlier.status();
+  const nlohmann::json* bias = *earlier;
   const nlohmann::json rules = Rules(context.config);
   const double min_confidence = rules["min_confidence"];
   const double strong = rules["strong_confidence"];
