@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/csv_market.h"
 #include "cli/open_store.h"
+#include "cli/store_market_view.h"
 #include "core/time_format.h"
 #include "obs/log.h"
 #include "risk/execution_dispatcher.h"
@@ -87,30 +88,39 @@ int RunExecute(const ExecuteFlags& flags) {
     }
     fixed_clock = std::make_unique<ManualClock>(*ms);
   }
-  if (flags.bars.empty()) {
-    std::cerr << kCommand << ": no market data source: pass --bars FILE.csv (bars and features "
-              << "computed from a CSV file); reading the store's market tables (lane_telemetry, "
-              << "lane_features) is not built yet\n";
-    return kExitUsage;
-  }
-  InMemoryMarketView market;
-  auto loaded = LoadCsvMarket(flags.bars, &market);
-  if (!loaded.ok()) {
-    std::cerr << kCommand << ": --bars: " << loaded.status().message() << "\n";
-    return kExitUsage;
-  }
-  std::string tickers;
-  for (const auto& t : loaded->tickers) tickers += (tickers.empty() ? "" : ",") + t;
-  log::Info("market_data_loaded", {{"file", flags.bars},
-                                   {"tickers", tickers},
-                                   {"bars", loaded->bars},
-                                   {"first", FormatIso8601(loaded->first_ms)},
-                                   {"last", FormatIso8601(loaded->last_ms)}});
   auto opened = OpenLedgerOrPrint(flags.store, kCommand);
   if (!opened.ledger) return opened.exit_code;
+  // Market data: the store's bars and features by default, or a CSV file with --bars.
+  std::unique_ptr<MarketView> market;
+  if (flags.bars.empty()) {
+    MarketStore* stored = MarketStoreOf(opened.store.get());
+    if (stored == nullptr) {
+      std::cerr << kCommand << ": this store keeps no market data; pass --bars FILE.csv\n";
+      return kExitUsage;
+    }
+    market = std::make_unique<StoreMarketView>(stored);
+    log::Info("market_data_source",
+              {{"source", "store"}, {"tables", {"lane_telemetry", "lane_features"}}});
+  } else {
+    auto view = std::make_unique<InMemoryMarketView>();
+    auto loaded = LoadCsvMarket(flags.bars, view.get());
+    if (!loaded.ok()) {
+      std::cerr << kCommand << ": --bars: " << loaded.status().message() << "\n";
+      return kExitUsage;
+    }
+    std::string tickers;
+    for (const auto& t : loaded->tickers) tickers += (tickers.empty() ? "" : ",") + t;
+    log::Info("market_data_loaded", {{"source", "csv"},
+                                     {"file", flags.bars},
+                                     {"tickers", tickers},
+                                     {"bars", loaded->bars},
+                                     {"first", FormatIso8601(loaded->first_ms)},
+                                     {"last", FormatIso8601(loaded->last_ms)}});
+    market = std::move(view);
+  }
   const Clock* clock =
       fixed_clock ? static_cast<const Clock*>(fixed_clock.get()) : SystemClock::Default();
-  ExecutionDispatcher dispatcher(opened.ledger.get(), &market, broker->get(), *config, clock);
+  ExecutionDispatcher dispatcher(opened.ledger.get(), market.get(), broker->get(), *config, clock);
 
   if (flags.once) {
     while (true) {
@@ -155,6 +165,9 @@ void AddExecuteCommand(CLI::App& app, int* exit_code) {
       "execute",
       "Run the execution dispatcher (seed 003): claim PENDING recommendations, evaluate the risk\n"
       "gates, fill those that pass on the simulated broker and append them to the ledger.\n"
+      "Bars and features are read from the store (lane_telemetry, lane_features; see `sigflow "
+      "bars`)\n"
+      "unless --bars names a CSV file.\n"
       "Example: sigflow execute --once --bars data/sp500_2000_2020_daily.csv --as-of 2020-03-16");
   cmd->add_flag("--once", flags->once, "one run, then exit");
   cmd->add_option("--every", flags->every, "a run every period (e.g. 60s) until Ctrl-C");
@@ -163,7 +176,9 @@ void AddExecuteCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--duration", flags->duration, "with --every: stop after this long");
   cmd->add_option("--config", flags->config,
                   "JSON file of seed 003 config keys, merged over the defaults");
-  cmd->add_option("--bars", flags->bars, "market data: a CSV of bars (market/bar_csv.h layouts)");
+  cmd->add_option("--bars", flags->bars,
+                  "market data from a CSV of bars (market/bar_csv.h layouts) instead of the "
+                  "store's lane_telemetry / lane_features");
   cmd->add_option("--as-of", flags->as_of,
                   "decide at this fixed time (the decision clock) instead of now");
   cmd->add_option("--store", flags->store, "store: a SQLite file or a PostgreSQL URL");

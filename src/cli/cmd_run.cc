@@ -7,9 +7,11 @@
 #include "cli/adapters.h"
 #include "cli/commands.h"
 #include "cli/demo_pipelines.h"
+#include "cli/demo_replay.h"
 #include "cli/live_generators.h"
 #include "cli/open_store.h"
 #include "cli/replay.h"
+#include "cli/run_execution.h"
 #include "cli/runtime.h"
 
 namespace sigflow {
@@ -26,9 +28,11 @@ struct RoleFlags {
   bool json = false;
   bool no_demo = false;
   bool refresh_bars = false;  // live generate/run
+  bool mock = false;
 };
 
-void PrintSummary(const RunSummary& s, bool json) {
+void PrintSummary(const RunSummary& s, bool json, RunExecution* execution = nullptr) {
+  const auto trades = execution ? std::optional(execution->Summary()) : std::nullopt;
   if (json) {
     nlohmann::json j = {{"seconds", s.seconds},
                         {"signals_published", s.signals_published},
@@ -44,6 +48,7 @@ void PrintSummary(const RunSummary& s, bool json) {
                         {"batches", s.batches},
                         {"latency_p50_ms", s.latency_p50_ms},
                         {"latency_p99_ms", s.latency_p99_ms}};
+    if (trades) j.update(trades->ToJson());
     std::cout << j.dump() << std::endl;
     return;
   }
@@ -65,21 +70,29 @@ void PrintSummary(const RunSummary& s, bool json) {
       static_cast<unsigned long long>(s.executions_completed),
       static_cast<unsigned long long>(s.executions_failed), s.latency_p50_ms, s.latency_p99_ms);
   std::fflush(stdout);
+  if (trades) RunExecution::PrintSummary(*trades);
 }
 
 // `sigflow run --replay`: the replay publishes on this thread while the runtime's dispatcher
 // and workers take the signals through the whole path; then everything published is drained.
 int ReplayThroughRuntime(Runtime* runtime, const Settings& settings, Replay* replay,
-                         bool store_bars) {
+                         bool store_bars, RunExecution* execution) {
   auto producer = OpenProducer(settings);
   if (!producer.ok()) {
     std::cerr << "sigflow: " << producer.status().message() << "\n";
     return kExitFailure;
   }
   auto emit = EncodingEmit(producer->get(), [runtime](size_t n) { runtime->NotePublished(n); });
+  // Each replayed day's signals run through the pipelines, then the dispatcher decides on that
+  // day's clock, before the next day is fed.
+  replay->set_settle([runtime, execution](int64_t time_ms) {
+    runtime->Drain(std::chrono::seconds(60));
+    if (execution != nullptr) execution->SettleAt(time_ms);
+  });
   const int code = replay->Run(emit, store_bars ? MarketStoreOf(runtime->store()) : nullptr);
   // A replay publishes far faster than pipelines run: allow a minute to drain.
   if (code == kExitOk && !g_interrupted.load()) runtime->Drain(std::chrono::seconds(60));
+  if (execution != nullptr) execution->Finish();
   return code;
 }
 
@@ -120,13 +133,24 @@ int RunRoles(const RoleFlags& flags, RuntimeRoles roles, bool seed_demo,
   }
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
+  // `sigflow run` (every role) also runs the execution dispatcher: recommendations to the ledger.
+  std::unique_ptr<RunExecution> execution;
+  if (roles.dispatch && roles.work && (roles.generate || replay)) {
+    auto created = RunExecution::Create((*runtime)->store(), (*runtime)->ledger());
+    if (!created.ok()) {
+      std::cerr << "sigflow: " << created.status().message() << "\n";
+      return kExitFailure;
+    }
+    execution = std::move(created).value();
+  }
   if (replay) {
-    const int code =
-        ReplayThroughRuntime(runtime->get(), *settings, replay.get(), replay_flags->store_bars);
+    const int code = ReplayThroughRuntime(runtime->get(), *settings, replay.get(),
+                                          replay_flags->store_bars, execution.get());
     (*runtime)->Stop();
-    PrintSummary((*runtime)->Summary(), flags.json);
+    PrintSummary((*runtime)->Summary(), flags.json, execution.get());
     return code;
   }
+  if (execution) execution->StartLive(std::chrono::seconds(1));
   const auto deadline = duration.count() > 0 ? std::chrono::steady_clock::now() + duration
                                              : std::chrono::steady_clock::time_point::max();
   while (!g_interrupted.load() && std::chrono::steady_clock::now() < deadline) {
@@ -135,7 +159,8 @@ int RunRoles(const RoleFlags& flags, RuntimeRoles roles, bool seed_demo,
   // Finish what was started: signals already published are dispatched and their executions run.
   if (!g_interrupted.load()) (*runtime)->Drain(std::chrono::seconds(10));
   (*runtime)->Stop();
-  PrintSummary((*runtime)->Summary(), flags.json);
+  if (execution) execution->Finish();
+  PrintSummary((*runtime)->Summary(), flags.json, execution.get());
   return kExitOk;
 }
 
@@ -189,21 +214,39 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
   run->duration = "20s";  // the demo ends by itself; --duration 0 keeps it running
   auto* run_cmd = AddRole(
       app, "run",
-      "Run every role in one process on the embedded store: the live generators (as in\n"
-      "`sigflow generate`; the mock one every 1 s unless MOCK_GENERATOR_INTERVAL_SECONDS is set),\n"
-      "the trigger dispatcher and the workers. An empty store is seeded with demo pipelines.\n"
-      "Prints a summary on exit.",
+      "Run every role in one process on the embedded store: generators, the trigger dispatcher,\n"
+      "the workers (the pipelines' agents) and the execution dispatcher (risk gates, simulated\n"
+      "fills, the ledger). An empty store is seeded with demo pipelines. Prints a summary on "
+      "exit.\n"
+      "With none of --replay, --mock, --duration, --generators, --refresh-bars: replays the\n"
+      "bundled 30 Dow stocks' year 2000 on the replay clock and ends with ledger rows.\n"
+      "With one of --mock, --duration, --generators or --refresh-bars: the live generators (as in\n"
+      "`sigflow generate`; the mock one every 1 s unless MOCK_GENERATOR_INTERVAL_SECONDS is set)\n"
+      "until --duration.",
       run, /*with_workers=*/true);
   run_cmd->add_flag("--no-demo", run->no_demo, "do not seed demo pipelines into an empty store");
+  run_cmd->add_flag("--mock", run->mock,
+                    "run the live generators (the mock among them) instead of the demo replay");
+  auto* duration_option = run_cmd->get_option("--duration");
   auto run_replay = std::make_shared<ReplayFlags>();
   AddReplayOptions(run_cmd, run_replay.get(),
                    "instead of the mock generator, replay this CSV of daily bars through the "
                    "whole path (generators, dispatcher, workers), drain, print the summary and "
                    "exit; --duration is ignored");
-  run_cmd->callback([run, run_cmd, run_replay, exit_code] {
+  run_cmd->callback([run, run_cmd, run_replay, exit_code, duration_option] {
     RuntimeRoles roles{true, true, true, std::chrono::milliseconds(1000)};
     roles.generators = GivenGenerators(*run_cmd, *run_replay);
     roles.refresh_bars = run->refresh_bars;
+    const bool live =
+        run->mock || duration_option->count() > 0 || !roles.generators.empty() || run->refresh_bars;
+    if (run_replay->file.empty() && !live) {
+      if (auto file = FindDemoHistory()) {
+        *run_replay = DemoReplayFlags(*file);
+      } else {
+        std::cerr << "sigflow run: the bundled history (data/" << kDemoHistoryFile
+                  << ") is not here; running the live generators instead\n";
+      }
+    }
     *exit_code =
         RunRoles(*run, roles, !run->no_demo, run_replay->file.empty() ? nullptr : run_replay.get());
   });

@@ -1,5 +1,6 @@
 // A MarketView (risk/market_view.h) filled from a CSV file of bars, for `sigflow execute --bars`
-// and `sigflow bench execute`, until the adapter onto the store's market tables exists.
+// and `sigflow bench execute` (the store's market tables are read by StoreMarketView,
+// store_market_view.h).
 //
 // Every bar of the file goes in, with the features computed from the bars before it
 // (market/features.h, default periods); a feature row counts as computed at its bar's time, as

@@ -91,6 +91,7 @@ Status Replay::StoreBars(MarketStore* market, size_t begin, size_t end) {
   if (!written.ok()) return written.status();
   std::vector<Features> rows(chunk.size());
   for (size_t i = 0; i < chunk.size(); ++i) {
+    bar_clock_.SetMs(chunk[i].ts_ms);
     if (Status s = features_.Update(chunk[i], &rows[i]); !s.ok()) return s;
   }
   auto stored = market->UpsertFeatures(rows);
@@ -131,15 +132,22 @@ int Replay::Run(const Emit& emit, MarketStore* market) {
         return kExitFailure;
       }
     }
-    if (signals.size() >= 256 && !flush()) return kExitFailure;
     if (i + 1 - stored_up_to >= kStoreChunk && !store_to(i + 1)) return kExitFailure;
+    // The bars a batch of signals fired on are stored before the batch goes out.
+    const bool time_ends = i + 1 == bars_.size() || bars_[i + 1].ts_ms != bars_[i].ts_ms;
+    const bool due = settle_ ? time_ends && !signals.empty() : signals.size() >= 256;
+    if (due) {
+      const size_t before = signals_;
+      if (!(store_to(i + 1) && flush())) return kExitFailure;
+      if (settle_ && signals_ > before) settle_(bars_[i].ts_ms);
+    }
     if ((i & 1023) == 0 && SteadyClock::now() >= next_progress) {
       std::cerr << "replay: " << i << "/" << bars_.size() << " bars, " << signals_ + signals.size()
                 << " signals\n";
       next_progress = SteadyClock::now() + std::chrono::seconds(1);
     }
   }
-  if (!flush() || !store_to(bars_.size())) return kExitFailure;
+  if (!store_to(bars_.size()) || !flush()) return kExitFailure;
   const double seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
   std::cerr << "replay: " << bars_.size() << " bars of " << tickers_ << " ticker(s) through "
             << generators_.size() << " generator(s): " << signals_ << " signals in "

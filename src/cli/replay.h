@@ -6,8 +6,10 @@
 // [--from, --to] are emitted: a window of a replay gives exactly the signals the whole replay
 // gives in that window. Signals go to stdout (one JSON line each), to the bus, or, under
 // `sigflow run --replay`, through the whole path (dispatcher, workers) in one process. With
-// --store-bars every bar fed and its features go to the store's lane_telemetry / lane_features
-// as the replay runs. Progress goes to stderr on long inputs (once a second).
+// --store-bars every bar fed and its features (computed_at = the bar's time: the replay clock)
+// go to the store's lane_telemetry / lane_features as the replay runs, always before the signals
+// of those bars are emitted, so that an agent woken by a signal finds its bar stored. Progress goes
+// to stderr on long inputs (once a second).
 #pragma once
 
 #include <functional>
@@ -51,6 +53,15 @@ class Replay {
   // Returns the exit code, printing any failure.
   int Run(const Emit& emit, MarketStore* market);
 
+  // Paces the replay on the path downstream: with `settle` set, the signals of each replayed
+  // time (every ticker's bar of one day) are emitted together, after that time's bars are
+  // stored, and settle(time_ms) is called with that time before the next time is fed (it waits
+  // until the pipelines have run and decides on the replay clock), as a live feed leaves a bar's
+  // signals time to be acted on before the next bar. Without it (the default) signals go out in
+  // batches of 256, as fast as possible.
+  using Settle = std::function<void(int64_t time_ms)>;
+  void set_settle(Settle settle) { settle_ = std::move(settle); }
+
   size_t bars() const { return bars_.size(); }
   size_t signals() const { return signals_; }
 
@@ -62,8 +73,13 @@ class Replay {
   size_t tickers_ = 0;
   int64_t emit_from_ms_ = 0;
   std::vector<std::unique_ptr<BarDrivenGenerator>> generators_;
-  FeatureBook features_;  // --store-bars: computed_at is the wall clock's
+  // --store-bars: the features of a replayed bar count as computed at that bar's time (the
+  // replay clock), as if a feature computer had run when the bar closed, so that decisions made
+  // on the replayed time find them fresh rather than computed years "later".
+  ManualClock bar_clock_;
+  FeatureBook features_{FeatureOptions{}, &bar_clock_};
   size_t signals_ = 0;
+  Settle settle_;
 };
 
 // An Emit that encodes each signal once (EncodeSignal) and prints it, one JSON line each, when

@@ -38,7 +38,9 @@ Result<std::unique_ptr<Runtime>> Runtime::Start(const Settings& settings, Runtim
 
 Status Runtime::StartWorkers(const Settings& settings) {
   agents_ = std::make_unique<AgentRegistry>();
-  if (Status s = RegisterBuiltinAgents(agents_.get()); !s.ok()) return s;
+  // The agents reach the market tables and the ledger of this store, through their interfaces.
+  const AgentServices services{MarketStoreOf(store_.get()), ledger_.get(), SystemClock::Default()};
+  if (Status s = RegisterBuiltinAgents(agents_.get(), services); !s.ok()) return s;
   WorkerOptions options;
   options.threads = settings.worker_threads;
   workers_ = std::make_shared<WorkerPool>(store_.get(), agents_.get(), options);
@@ -48,6 +50,12 @@ Status Runtime::StartWorkers(const Settings& settings) {
   // The store may outlive the pool (and call back from its listener thread): hold it weakly.
   std::weak_ptr<WorkerPool> pool = workers_;
   store_->OnExecutionsEnqueued([pool] {
+    if (auto live = pool.lock()) live->Notify();
+  });
+  // Periodic pipelines run on their time_trigger schedules.
+  scheduler_ =
+      std::make_unique<PeriodicScheduler>(store_.get(), agents_.get(), SystemClock::Default());
+  scheduler_->Start([pool] {
     if (auto live = pool.lock()) live->Notify();
   });
   return Status::Ok();
@@ -143,7 +151,8 @@ void Runtime::Drain(std::chrono::milliseconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   if (generators_) generators_->Stop();
   auto before = [&] { return std::chrono::steady_clock::now() < deadline; };
-  auto nap = [] { std::this_thread::sleep_for(std::chrono::milliseconds(20)); };
+  // Short naps: a paced replay drains once per replayed day.
+  auto nap = [] { std::this_thread::sleep_for(std::chrono::milliseconds(2)); };
   auto published = [this] {
     return external_published_.load() +
            (generators_ ? generators_->probe().signals_published_total.load() : 0);
@@ -166,6 +175,7 @@ void Runtime::Stop() {
   if (generators_) generators_->Stop();
   stop_dispatcher_.store(true);
   if (dispatcher_thread_.joinable()) dispatcher_thread_.join();
+  if (scheduler_) scheduler_->Stop();
   if (workers_) workers_->Stop();
 }
 

@@ -1,7 +1,8 @@
 // Runtime: the composition root. Brings up the roles a subcommand asks for on the embedded
 // adapters (SQLite store, embedded bus log) in dependency order, and takes them down in reverse.
 //
-//   store + ledger -> bus consumer + trigger dispatcher thread -> worker pool -> generators
+//   store + ledger -> bus consumer + trigger dispatcher thread -> worker pool (+ the periodic
+//   scheduler of time_trigger pipelines) -> generators
 //
 // Only this file (and the subcommands) know concrete adapters. Start/Drain/Stop are called from
 // one controlling thread.
@@ -22,6 +23,7 @@
 #include "store/store.h"
 #include "trigger/trigger_dispatcher.h"
 #include "work/agent_registry.h"
+#include "work/time_trigger.h"
 #include "work/worker_pool.h"
 
 namespace sigflow {
@@ -86,6 +88,7 @@ class Runtime {
   std::thread dispatcher_thread_;
   std::unique_ptr<AgentRegistry> agents_;
   std::shared_ptr<WorkerPool> workers_;
+  std::unique_ptr<PeriodicScheduler> scheduler_;  // with the workers: periodic pipelines
   std::unique_ptr<BusProducer> producer_;
   std::unique_ptr<GeneratorRunner> generators_;
   std::atomic<uint64_t> external_published_{0};

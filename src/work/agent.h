@@ -11,8 +11,10 @@
 //  - Failure is a value: Run() returns a non-OK Status (stable snake_case code + message) and the
 //    execution stops at this node and is FAILED with that message. An agent should not throw; if
 //    it does, the runner turns the exception into a failure of the node all the same.
-//  - Agents do no I/O on the store and never complete or fail the execution themselves; the
-//    runner and the worker pool own the execution's lifecycle (and its lease).
+//  - Agents reach the store only through the interfaces they were built with (agent_services.h:
+//    market_data_agent reads the MarketStore, order_manager writes recommendations to the
+//    LedgerStore), and never complete or fail the execution themselves; the runner and the
+//    worker pool own the execution's lifecycle (and its lease).
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -1,15 +1,16 @@
 #include "work/agent_registry.h"
 
-#include <array>
 #include <utility>
 
 #include "work/bias_agent.h"
+#include "work/market_data_agent.h"
+#include "work/order_manager.h"
+#include "work/risk_manager.h"
+#include "work/strategy_agent.h"
+#include "work/time_trigger.h"
 
 namespace sigflow {
 namespace {
-
-constexpr std::array<std::string_view, 5> kPlannedAgentTypes = {
-    "market_data_agent", "strategy_agent", "risk_manager", "order_manager", "time_trigger"};
 
 std::string JoinErrors(const std::vector<std::string>& errors) {
   std::string out;
@@ -45,13 +46,6 @@ std::vector<std::string> AgentRegistry::Types() const {
   return out;
 }
 
-bool AgentRegistry::IsPlannedAgentType(std::string_view agent_type) {
-  for (std::string_view planned : kPlannedAgentTypes) {
-    if (planned == agent_type) return true;
-  }
-  return false;
-}
-
 Result<std::vector<PipelineNode>> AgentRegistry::ParseNodes(std::string_view config_json) const {
   const nlohmann::json config = nlohmann::json::parse(config_json, nullptr, /*allow_exceptions=*/
                                                       false);
@@ -81,9 +75,10 @@ Result<std::vector<PipelineNode>> AgentRegistry::ParseNodes(std::string_view con
     const auto& type = type_it->get_ref<const std::string&>();
     const Agent* agent = Find(type);
     if (agent == nullptr) {
-      std::string error = "unknown agent_type '" + type + "' at node " + std::to_string(i);
-      if (IsPlannedAgentType(type)) error += ": not built yet";
-      errors.push_back(std::move(error));
+      std::string known;
+      for (const auto& [name, registered] : agents_) known += (known.empty() ? "" : ", ") + name;
+      errors.push_back("unknown agent_type '" + type + "' at node " + std::to_string(i) +
+                       " (known: " + known + ")");
       continue;
     }
     nlohmann::json node_config = nlohmann::json::object();
@@ -109,9 +104,15 @@ Status AgentRegistry::Validate(std::string_view config_json) const {
   return nodes.ok() ? Status::Ok() : nodes.status();
 }
 
-Status RegisterBuiltinAgents(AgentRegistry* registry) {
+Status RegisterBuiltinAgents(AgentRegistry* registry, const AgentServices& services) {
   // One line per agent.
-  if (Status s = registry->Register(std::make_unique<BiasAgent>()); !s.ok()) return s;
+  std::unique_ptr<const Agent> agents[] = {
+      std::make_unique<MarketDataAgent>(services), std::make_unique<BiasAgent>(),
+      std::make_unique<StrategyAgent>(),           std::make_unique<RiskManager>(),
+      std::make_unique<OrderManager>(services),    std::make_unique<TimeTrigger>(services.clock)};
+  for (auto& agent : agents) {
+    if (Status s = registry->Register(std::move(agent)); !s.ok()) return s;
+  }
   return Status::Ok();
 }
 

@@ -2,6 +2,8 @@
 //
 // Registering an agent is one line (see RegisterBuiltinAgents in agent_registry.cc):
 //   registry.Register(std::make_unique<BiasAgent>());
+// An unknown agent_type is refused wherever a pipeline is saved: `sigflow pipelines add` and the
+// Store API path (PipelineValidatingStore, validating_store.h) both call Validate().
 // The registry owns its agents. Register() is for set-up only: register everything before the
 // registry is shared (with a PipelineRunner or a WorkerPool); from then on it is read-only and
 // every const method is thread-safe. The registry must outlive whoever uses it.
@@ -22,6 +24,7 @@
 
 #include "core/status.h"
 #include "work/agent.h"
+#include "work/agent_services.h"
 
 namespace sigflow {
 
@@ -48,23 +51,20 @@ class AgentRegistry {
 
   // Parses and checks config_json's nodes (grammar above). On failure returns `invalid_argument`
   // whose message lists every problem found, separated by "; ", e.g.
-  //   "unknown agent_type 'foo' at node 2"
-  //   "unknown agent_type 'strategy_agent' at node 1: not built yet"
-  //   "node 0: config.neutral_band must be a number >= 0"
+  //   "unknown agent_type 'foo' at node 2 (known: bias_agent, market_data_agent, ...)"
+  //   "node 0 (bias_agent): config.neutral_band must be a number >= 0"
   Result<std::vector<PipelineNode>> ParseNodes(std::string_view config_json) const;
   // ParseNodes without the result: what a pipeline must pass before it is saved.
   Status Validate(std::string_view config_json) const;
-
-  // True for the agent types named by the seeds that sigflow has not built yet
-  // (market_data_agent, strategy_agent, risk_manager, order_manager, time_trigger). When such a
-  // type is not registered, its "unknown agent_type" error says "not built yet".
-  static bool IsPlannedAgentType(std::string_view agent_type);
 
  private:
   std::map<std::string, std::unique_ptr<const Agent>, std::less<>> agents_;
 };
 
-// Registers every agent sigflow ships (today: bias_agent). `conflict` if one is already there.
-Status RegisterBuiltinAgents(AgentRegistry* registry);
+// Registers every agent sigflow ships: market_data_agent, bias_agent, strategy_agent,
+// risk_manager, order_manager, time_trigger (agent_services.h says what each may reach; with the
+// default services the ones that need a store fail their node, which is enough for checking
+// configs). `conflict` if one is already there.
+Status RegisterBuiltinAgents(AgentRegistry* registry, const AgentServices& services = {});
 
 }  // namespace sigflow

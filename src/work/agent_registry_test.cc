@@ -9,6 +9,10 @@
 namespace sigflow {
 namespace {
 
+constexpr char kKnown[] =
+    "(known: bias_agent, echo_agent, market_data_agent, order_manager, risk_manager, "
+    "strategy_agent, time_trigger)";
+
 class EchoAgent final : public Agent {
  public:
   std::string_view type() const override { return "echo_agent"; }
@@ -35,7 +39,9 @@ class AgentRegistryTest : public ::testing::Test {
 };
 
 TEST_F(AgentRegistryTest, FindsRegisteredAgents) {
-  EXPECT_EQ(registry_.Types(), (std::vector<std::string>{"bias_agent", "echo_agent"}));
+  EXPECT_EQ(registry_.Types(), (std::vector<std::string>{
+                                   "bias_agent", "echo_agent", "market_data_agent", "order_manager",
+                                   "risk_manager", "strategy_agent", "time_trigger"}));
   ASSERT_NE(registry_.Find("bias_agent"), nullptr);
   EXPECT_EQ(registry_.Find("bias_agent")->type(), "bias_agent");
   EXPECT_EQ(registry_.Find("nope"), nullptr);
@@ -67,17 +73,23 @@ TEST_F(AgentRegistryTest, AcceptsKnownAgentsWithOptionalConfig) {
 
 TEST_F(AgentRegistryTest, NamesUnknownAgentTypeAndNodeIndex) {
   EXPECT_EQ(ErrorOf(R"({"nodes": [{"agent_type": "bias_agent"}, {"agent_type": "magic"}]})"),
-            "unknown agent_type 'magic' at node 1");
+            "unknown agent_type 'magic' at node 1 " + std::string(kKnown));
 }
 
-TEST_F(AgentRegistryTest, SaysNotBuiltYetForThePlannedAgents) {
+TEST_F(AgentRegistryTest, EverySeedAgentIsBuilt) {
   for (const char* type :
-       {"market_data_agent", "strategy_agent", "risk_manager", "order_manager", "time_trigger"}) {
-    EXPECT_EQ(ErrorOf(std::string(R"({"nodes": [{"agent_type": ")") + type + "\"}]}"),
-              std::string("unknown agent_type '") + type + "' at node 0: not built yet");
+       {"market_data_agent", "strategy_agent", "risk_manager", "order_manager", "bias_agent"}) {
+    EXPECT_TRUE(
+        registry_.Validate(std::string(R"({"nodes": [{"agent_type": ")") + type + "\"}]}").ok())
+        << type;
   }
-  EXPECT_TRUE(AgentRegistry::IsPlannedAgentType("strategy_agent"));
-  EXPECT_FALSE(AgentRegistry::IsPlannedAgentType("bias_agent"));
+  // time_trigger needs its schedule.
+  EXPECT_EQ(ErrorOf(R"({"nodes": [{"agent_type": "time_trigger"}]})"),
+            "node 0 (time_trigger): config.interval_seconds is required");
+  EXPECT_TRUE(registry_
+                  .Validate(R"({"nodes": [{"agent_type": "time_trigger",
+                                           "config": {"interval_seconds": 60}}]})")
+                  .ok());
 }
 
 TEST_F(AgentRegistryTest, RejectsMalformedConfig) {
@@ -100,10 +112,10 @@ TEST_F(AgentRegistryTest, ChecksEachAgentsConfig) {
 
 TEST_F(AgentRegistryTest, ReportsEveryBadNodeAtOnce) {
   EXPECT_EQ(ErrorOf(R"({"nodes": [{"agent_type": "nope"}, {"agent_type": "bias_agent"},
-                                  {"agent_type": "order_manager"}, 3]})"),
-            "unknown agent_type 'nope' at node 0; "
-            "unknown agent_type 'order_manager' at node 2: not built yet; "
-            "node 3: must be an object");
+                                  {"agent_type": "order_manager", "config": {"x": 1}}, 3]})"),
+            "unknown agent_type 'nope' at node 0 " + std::string(kKnown) +
+                "; node 2 (order_manager): config.x is not a order_manager setting; "
+                "node 3: must be an object");
 }
 
 }  // namespace

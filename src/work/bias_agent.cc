@@ -1,20 +1,29 @@
 #include "work/bias_agent.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_set>
+
+#include "work/agent_config.h"
 
 namespace sigflow {
 namespace {
 
-std::string ToUpper(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return out;
+// The trend feature market_data_agent found for `ticker`, if any.
+std::optional<std::string> TrendOf(const nlohmann::json* market, const std::string& ticker) {
+  if (market == nullptr) return std::nullopt;
+  auto tickers = market->find("tickers");
+  if (tickers == market->end() || !tickers->is_object()) return std::nullopt;
+  auto entry = tickers->find(ticker);
+  if (entry == tickers->end()) return std::nullopt;
+  auto features = entry->find("features");
+  if (features == entry->end() || !features->is_object()) return std::nullopt;
+  auto trend = features->find("trend");
+  if (trend == features->end() || !trend->is_string()) return std::nullopt;
+  return trend->get<std::string>();
 }
 
 struct TickerAggregate {
@@ -33,24 +42,27 @@ struct TickerAggregate {
 }  // namespace
 
 Status BiasAgent::ValidateConfig(const nlohmann::json& config) const {
-  if (!config.is_object()) return Status::InvalidArgument("config must be an object");
-  for (const auto& [key, value] : config.items()) {
-    if (key != "neutral_band") {
-      return Status::InvalidArgument("config." + key + " is not a bias_agent setting");
-    }
-    if (!value.is_number() || !std::isfinite(value.get<double>()) || value.get<double>() < 0) {
+  if (Status s = agent_config::CheckKeys(config, kType, {"neutral_band", "trend_weight"});
+      !s.ok()) {
+    return s;
+  }
+  if (auto it = config.find("neutral_band"); it != config.end()) {
+    if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() < 0) {
       return Status::InvalidArgument("config.neutral_band must be a number >= 0");
     }
   }
-  return Status::Ok();
+  return agent_config::CheckNumber(config, "trend_weight", 0, 1);
 }
 
 Status BiasAgent::Run(const AgentContext& context, nlohmann::json* output) const {
   if (Status s = ValidateConfig(context.config); !s.ok()) return s;
   const double band = context.config.value("neutral_band", kDefaultNeutralBand);
+  const double trend_weight = context.config.value("trend_weight", kDefaultTrendWeight);
+  const nlohmann::json* market = context.FindOutput("market_data_agent");
 
   std::unordered_set<std::string> watched;
-  for (const auto& ticker : context.pipeline.scanner_tickers) watched.insert(ToUpper(ticker));
+  for (const auto& ticker : context.pipeline.scanner_tickers)
+    watched.insert(agent_config::Upper(ticker));
 
   std::map<std::string, TickerAggregate> per_ticker;  // sorted: stable output order
   int signals_used = 0;
@@ -85,11 +97,34 @@ Status BiasAgent::Run(const AgentContext& context, nlohmann::json* output) const
   }
 
   nlohmann::json tickers = nlohmann::json::object();
+  auto classify = [band](double score) -> std::string_view {
+    if (score > band) return "BULLISH";
+    if (score < -band) return "BEARISH";
+    return "NEUTRAL";
+  };
   for (auto& [ticker, agg] : per_ticker) {
-    std::string_view bias = "NEUTRAL";
-    if (agg.net_score > band) bias = "BULLISH";
-    if (agg.net_score < -band) bias = "BEARISH";
+    const std::string_view bias = classify(agg.net_score);
+    const double signal_score = agg.net_score / agg.entries();
+    const std::optional<std::string> trend = TrendOf(market, ticker);
+    double combined = signal_score;
+    double trend_score = 0;
+    if (trend) {
+      if (*trend == "UP") trend_score = 1;
+      if (*trend == "DOWN") trend_score = -1;
+      combined = (1 - trend_weight) * signal_score + trend_weight * trend_score;
+    }
+    const std::string_view combined_bias = classify(combined);
+    // How sure the combination is: its magnitude, or for a neutral reading how sure the signals
+    // were of it (a confident NEUTRAL is what premium selling wants).
+    const double confidence = combined_bias == "NEUTRAL" ? agg.confidence_sum / agg.entries()
+                                                         : std::min(1.0, std::fabs(combined));
     tickers[ticker] = {
+        {"signal_score", signal_score},
+        {"trend", trend ? nlohmann::json(*trend) : nlohmann::json(nullptr)},
+        {"trend_score", trend_score},
+        {"combined_score", combined},
+        {"combined_bias", combined_bias},
+        {"confidence", confidence},
         {"bias", bias},
         {"net_score", agg.net_score},
         {"mean_confidence", agg.confidence_sum / agg.entries()},
@@ -103,8 +138,11 @@ Status BiasAgent::Run(const AgentContext& context, nlohmann::json* output) const
         {"reasoning", std::move(agg.reasoning)},
     };
   }
-  *output = {
-      {"tickers", std::move(tickers)}, {"signals_used", signals_used}, {"neutral_band", band}};
+  *output = {{"tickers", std::move(tickers)},
+             {"signals_used", signals_used},
+             {"neutral_band", band},
+             {"trend_weight", trend_weight},
+             {"market_data", market != nullptr}};
   return Status::Ok();
 }
 

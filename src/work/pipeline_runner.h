@@ -6,8 +6,8 @@
 //     ("pipeline '<id>' not found: it was removed after this execution was queued");
 //  2. parses config.nodes with AgentRegistry::ParseNodes — every node is checked before any runs,
 //     so a bad node N fails the execution with no side effect of nodes 0..N-1 (e.g. "invalid
-//     pipeline config: unknown agent_type 'x' at node 2"; the seeds' agents that are not built
-//     yet add ": not built yet");
+//     pipeline config: unknown agent_type 'x' at node 2 (known: ...)", listing the registered
+//     types);
 //  3. loads the triggering signals (Store::LoadSignals(execution.signal_ids)) and decodes them;
 //  4. runs the nodes in order, each seeing the outputs of the ones before; the first node that
 //     fails (or throws) fails the execution ("node 1 (bias_agent) failed: <code>: <message>") and
