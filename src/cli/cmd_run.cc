@@ -147,7 +147,15 @@ int RunRoles(const RoleFlags& flags, RuntimeRoles roles, bool seed_demo,
     const int code = ReplayThroughRuntime(runtime->get(), *settings, replay.get(),
                                           replay_flags->store_bars, execution.get());
     (*runtime)->Stop();
-    PrintSummary((*runtime)->Summary(), flags.json, execution.get());
+    const RunSummary summary = (*runtime)->Summary();
+    PrintSummary(summary, flags.json, execution.get());
+    // A replay's signal ids are a function of the history, so replaying into a store that has
+    // seen it before wakes nothing; say so rather than leave an all-zero summary unexplained.
+    if (summary.pipelines_matched > 0 && summary.pipelines_duplicate == summary.pipelines_matched) {
+      std::cerr << "sigflow run: every replayed signal was already in " << settings->store_path
+                << " (this history was replayed into it before), so nothing new was woken; "
+                   "remove that file or pass --store NEW_FILE to run the replay afresh\n";
+    }
     return code;
   }
   if (execution) execution->StartLive(std::chrono::seconds(1));

@@ -47,3 +47,9 @@ grep -q "^  trades      recommendations [1-9]" "$WORK/text.out" || fail "no trad
 grep -q "^  gate skips " "$WORK/text.out" || fail "no gate skips line"
 grep -q "^  ledger      [1-9][0-9]* rows in dispatch_executions" "$WORK/text.out" || fail "no ledger line"
 pass "summary, ledger and stats agree"
+
+# Replaying the same history into the same store again wakes nothing, and says why.
+"$SIGFLOW" run --store "$WORK/text.db" >"$WORK/again.out" 2>"$WORK/again.err" || fail "second run failed"
+grep -q "^  pipelines   matched [1-9][0-9]*  enqueued 0 " "$WORK/again.out" || fail "second run woke pipelines"
+grep -q "already in $WORK/text.db" "$WORK/again.err" || fail "second run does not explain its empty summary"
+pass "a second replay into the same store explains itself"
