@@ -9,6 +9,7 @@
 #include "core/time_format.h"
 #include "market/csv_bar_source.h"
 #include "market/features.h"
+#include "market/features_json.h"
 #include "market/finnhub/finnhub_bar_source.h"
 #include "store/market_store.h"
 
@@ -27,10 +28,6 @@ struct BarsFlags {
 };
 
 std::string Date(int64_t ts_ms) { return FormatIso8601(ts_ms).substr(0, 10); }
-
-nlohmann::json Optional(const std::optional<double>& v) {
-  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-}
 
 // Opens the store named by the flags; prints the error and returns nullptr on failure.
 std::unique_ptr<Store> Open(const BarsFlags& flags, int* exit_code) {
@@ -232,18 +229,12 @@ int RunFeatures(const BarsFlags& flags) {
   }
   nlohmann::json out = nlohmann::json::array();
   for (const auto& f : *rows) {
-    out.push_back({{"ticker", f.ticker},
-                   {"date", Date(f.ts_ms)},
-                   {"computed_at", FormatIso8601(f.computed_at_ms)},
-                   {"close", f.close},
-                   {"bars", f.bars},
-                   {"sma_short", Optional(f.sma_short)},
-                   {"sma_long", Optional(f.sma_long)},
-                   {"ema", Optional(f.ema)},
-                   {"atr", Optional(f.atr)},
-                   {"recent_vol", Optional(f.recent_vol)},
-                   {"vol_ratio", Optional(f.vol_ratio)},
-                   {"trend", f.trend ? nlohmann::json(TrendName(*f.trend)) : nullptr}});
+    nlohmann::json row = FeatureValuesJson(f);
+    row["ticker"] = f.ticker;
+    row["date"] = Date(f.ts_ms);
+    row["computed_at"] = FormatIso8601(f.computed_at_ms);
+    row["bars"] = f.bars;
+    out.push_back(std::move(row));
   }
   if (flags.json) {
     std::cout << out.dump(2) << "\n";

@@ -1,25 +1,16 @@
 #include "work/market_data_agent.h"
 
+#include "market/features_json.h"
 #include "work/agent_config.h"
 
 namespace sigflow {
 namespace {
 
-nlohmann::json Optional(const std::optional<double>& v) {
-  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-}
-
 nlohmann::json FeaturesJson(const Features& f) {
-  return {{"ts", f.ts_ms},
-          {"computed_at", f.computed_at_ms},
-          {"close", f.close},
-          {"sma_short", Optional(f.sma_short)},
-          {"sma_long", Optional(f.sma_long)},
-          {"ema", Optional(f.ema)},
-          {"atr", Optional(f.atr)},
-          {"recent_vol", Optional(f.recent_vol)},
-          {"vol_ratio", Optional(f.vol_ratio)},
-          {"trend", f.trend ? nlohmann::json(TrendName(*f.trend)) : nlohmann::json(nullptr)}};
+  nlohmann::json json = FeatureValuesJson(f);
+  json["ts"] = f.ts_ms;
+  json["computed_at"] = f.computed_at_ms;
+  return json;
 }
 
 }  // namespace

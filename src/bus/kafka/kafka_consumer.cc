@@ -476,6 +476,13 @@ Result<std::unique_ptr<KafkaConsumer>> KafkaConsumer::Open(const KafkaOptions& o
           {"partition.assignment.strategy", options.assignment_strategy},
           {"enable.partition.eof", "false"},
           {"log.connection.close", "false"},
+          // librdkafka's 500 ms default lets a broker hold an empty fetch that long, which puts
+          // up to half a second between a signal's arrival and its batch (BENCHMARKS.md, bench
+          // pipeline; 5 ms is the setting measured there). Signals must wake pipelines within
+          // milliseconds; an idle consumer's extra fetch requests are cheap.
+          // SIGFLOW_KAFKA_PROPERTIES overrides both.
+          {"fetch.wait.max.ms", "5"},
+          {"fetch.error.backoff.ms", "5"},
       });
   if (!conf.ok()) return conf.status();
   auto consumer = std::make_unique<KafkaConsumerImpl>(options, group, reset);
