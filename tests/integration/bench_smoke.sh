@@ -6,7 +6,7 @@
 #   bash tests/integration/bench_smoke.sh path/to/sigflow path/to/sigflow-kafka-mock
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-start_postgres "${INTEG_PG_PORT:-55453}"
+start_postgres "${INTEG_PG_PORT:-25453}"
 "$SIGFLOW" bench pipeline --store "$STORE_URL" --loads 500,max --seconds 1 --unmatched-load 500 \
   --pipelines 50 --tickers 100 --max-in-flight 2000 --queue-rounds 1 \
   >"$WORK/bench.jsonl" 2>"$LOGS/bench.log" || fail "sigflow bench pipeline failed"

@@ -158,7 +158,7 @@ restart_if_asked() {
   start_role "$1-restarted" "$2"
 }
 
-start_everything 55451
+start_everything 25451
 wait_assigned dispatch-1 dispatch-2 dispatch-3
 if [[ $VICTIM_DISPATCHER == auto ]]; then
   busiest=$(sed -n 's/^partition_\([0-9]*\)_signals=\([0-9]*\)$/\2 \1/p' "$DATA/summary.txt" \

@@ -13,7 +13,7 @@
 # Knobs (environment):
 #   INTEG_SIGNALS, INTEG_PIPELINES, INTEG_TICKERS, INTEG_SEED   the workload (20000, 200, 100, 1)
 #   INTEG_CHUNK             signals per `sigflow publish -` call (2000)
-#   INTEG_PG_PORT           PostgreSQL port (default per script: 55450, 55451, 55452, 55453)
+#   INTEG_PG_PORT           PostgreSQL port (default per script: 25450, 25451, 25452, 25453)
 #   INTEG_DRAIN_TIMEOUT     seconds to wait for everything to be recorded and run (180)
 #   INTEG_LOG_LEVEL         the processes' LOG_LEVEL (WARNING; INFO for kill.sh and pg_outage.sh,
 #                           which read partition assignments and lease ids from the logs)

@@ -9,7 +9,7 @@
 #   bash tests/integration/multiprocess.sh path/to/sigflow path/to/sigflow-kafka-mock
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-start_everything 55450
+start_everything 25450
 
 publish_lines 1 "$N_SIGNALS"
 wait_drained

@@ -29,7 +29,7 @@ SETTLE_SECONDS=1
 # count_events NAME EVENT: how many EVENT lines NAME's log has.
 count_events() { grep -c "\"event\":\"$2\"" "$LOGS/$1.log" || true; }
 
-start_everything 55452
+start_everything 25452
 wait_assigned dispatch-1 dispatch-2 dispatch-3
 
 start_publisher
