@@ -45,6 +45,7 @@ void PrintSummary(const RunSummary& s, bool json, RunExecution* execution = null
                         {"pipelines_trading_halted", s.pipelines_trading_halted},
                         {"executions_completed", s.executions_completed},
                         {"executions_failed", s.executions_failed},
+                        {"executions_scheduled", s.executions_scheduled},
                         {"batches", s.batches},
                         {"latency_p50_ms", s.latency_p50_ms},
                         {"latency_p99_ms", s.latency_p99_ms}};
@@ -57,7 +58,7 @@ void PrintSummary(const RunSummary& s, bool json, RunExecution* execution = null
       "  signals     published %llu  consumed %llu  dead-lettered %llu\n"
       "  pipelines   matched %llu  enqueued %llu  skipped_running %llu  duplicate %llu  "
       "trading_halted %llu\n"
-      "  executions  completed %llu  failed %llu\n"
+      "  executions  completed %llu  failed %llu  scheduled (periodic) %llu\n"
       "  latency     signal -> execution created: p50 %.2f ms  p99 %.2f ms\n",
       s.seconds, static_cast<unsigned long long>(s.signals_published),
       static_cast<unsigned long long>(s.signals_consumed),
@@ -68,7 +69,8 @@ void PrintSummary(const RunSummary& s, bool json, RunExecution* execution = null
       static_cast<unsigned long long>(s.pipelines_duplicate),
       static_cast<unsigned long long>(s.pipelines_trading_halted),
       static_cast<unsigned long long>(s.executions_completed),
-      static_cast<unsigned long long>(s.executions_failed), s.latency_p50_ms, s.latency_p99_ms);
+      static_cast<unsigned long long>(s.executions_failed),
+      static_cast<unsigned long long>(s.executions_scheduled), s.latency_p50_ms, s.latency_p99_ms);
   std::fflush(stdout);
   if (trades) RunExecution::PrintSummary(*trades);
 }

@@ -203,6 +203,7 @@ RunSummary Runtime::Summary() const {
     s.executions_completed = workers_->probe().completed.load();
     s.executions_failed = workers_->probe().failed.load();
   }
+  if (scheduler_) s.executions_scheduled = scheduler_->probe().enqueued.load();
   return s;
 }
 

@@ -48,6 +48,8 @@ struct RunSummary {
   uint64_t pipelines_matched = 0, pipelines_enqueued = 0, pipelines_skipped_running = 0,
            pipelines_duplicate = 0, pipelines_trading_halted = 0;
   uint64_t executions_completed = 0, executions_failed = 0;
+  // Queued by the periodic scheduler, not by a signal: completed counts these too.
+  uint64_t executions_scheduled = 0;
   uint64_t batches = 0;
   double latency_p50_ms = 0, latency_p99_ms = 0;
 };
