@@ -1,6 +1,11 @@
 // ForwardingStore: a Store that passes every call to another Store (LevelDB's EnvWrapper idea).
 // Subclass it to change one method, e.g. to inject faults in tests. Does not own the target,
 // which must outlive it. Thread-safety is the target's.
+//
+// Two calls are not forwarded: ClaimExecutionsWithInputs and FinishExecutions keep Store's
+// defaults, which are made of ClaimExecutions and CompleteExecution / FailExecution, so that a
+// subclass changing those (a fault injector) is seen by the workers too. Through a wrapper, the
+// workers therefore make one call per execution, as on the embedded store.
 #pragma once
 
 #include "store/store.h"

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,28 @@ struct StoreCounts {
   int64_t executions_running = 0;
   int64_t executions_completed = 0;
   int64_t executions_failed = 0;
+};
+
+// What running one claimed execution needs from the store.
+struct ExecutionInputs {
+  std::optional<Pipeline> pipeline;   // nullopt: removed since the execution was queued
+  std::vector<StoredSignal> signals;  // as LoadSignals(execution.signal_ids) returns them
+};
+
+// An execution just claimed, with its inputs when the store read them in the claim's own round
+// trip (a store whose round trips cost little leaves them to be loaded when the run starts).
+struct ClaimedExecution {
+  Execution execution;
+  std::optional<ExecutionInputs> inputs;  // nullopt: load them (GetPipeline, LoadSignals)
+};
+
+// The outcome of one claimed execution, to record with FinishExecutions. Views: the caller keeps
+// the strings alive for the call.
+struct ExecutionOutcome {
+  int64_t execution_id = 0;
+  std::string_view worker;  // the lease owner that claimed it
+  bool completed = false;   // true: COMPLETED with `text` as result_json; false: FAILED, `text`
+  std::string_view text;    // the result JSON, or the error
 };
 
 struct ReapResult {
@@ -104,6 +127,17 @@ class Store {
                                    std::string_view result_json) = 0;
   virtual Status FailExecution(int64_t execution_id, std::string_view worker,
                                std::string_view error) = 0;
+  // ClaimExecutions, and the inputs of every execution claimed: what a worker calls. The
+  // default claims and leaves `inputs` empty; a store with costly round trips (PostgreSQL)
+  // reads them in the same round trip. The inputs are as of the claim.
+  virtual Result<std::vector<ClaimedExecution>> ClaimExecutionsWithInputs(
+      std::string_view worker, int max, std::chrono::milliseconds lease);
+  // Records several outcomes, each exactly as CompleteExecution / FailExecution would; returns
+  // one Status per outcome, in order. The default makes one call per outcome and, after the
+  // first `unavailable`, gives the rest that Status without trying them; a store with costly
+  // round trips (PostgreSQL) records them all in one round trip, all or nothing, so that a
+  // failed call leaves every outcome `unavailable` (or the call's error) and safe to retry.
+  virtual std::vector<Status> FinishExecutions(const std::vector<ExecutionOutcome>& outcomes);
   // RUNNING executions whose lease expired go back to PENDING, or to FAILED ("lease expired after
   // N attempts") once attempts >= max_attempts.
   virtual Result<ReapResult> ReapExpiredLeases(int max_attempts) = 0;

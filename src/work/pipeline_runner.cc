@@ -54,18 +54,32 @@ PipelineRunner::PipelineRunner(Store* store, const AgentRegistry* registry)
 
 RunOutcome PipelineRunner::Run(const Execution& execution,
                                const std::function<bool()>& keep_going) const {
+  ExecutionInputs inputs;
   auto pipeline = store_->GetPipeline(execution.pipeline_id);
-  if (!pipeline.ok()) {
-    if (pipeline.status().code() == "not_found") {
-      RunOutcome removed = Failed("pipeline '" + execution.pipeline_id +
-                                  "' not found: it was removed after this execution was queued");
-      removed.pipeline_removed = true;
-      return removed;
-    }
+  if (pipeline.ok()) {
+    inputs.pipeline = std::move(pipeline).value();
+  } else if (pipeline.status().code() != "not_found") {
     return StoreFailure("loading pipeline '" + execution.pipeline_id + "'", pipeline.status());
   }
+  if (inputs.pipeline && !execution.signal_ids.empty()) {
+    auto stored = store_->LoadSignals(execution.signal_ids);
+    if (!stored.ok()) return StoreFailure("loading signals", stored.status());
+    inputs.signals = std::move(stored).value();
+  }
+  return Run(execution, std::move(inputs), keep_going);
+}
 
-  auto nodes = registry_->ParseNodes(pipeline->config_json);
+RunOutcome PipelineRunner::Run(const Execution& execution, ExecutionInputs inputs,
+                               const std::function<bool()>& keep_going) const {
+  if (!inputs.pipeline) {
+    RunOutcome removed = Failed("pipeline '" + execution.pipeline_id +
+                                "' not found: it was removed after this execution was queued");
+    removed.pipeline_removed = true;
+    return removed;
+  }
+  const Pipeline& pipeline = *inputs.pipeline;
+
+  auto nodes = registry_->ParseNodes(pipeline.config_json);
   if (!nodes.ok()) return Failed("invalid pipeline config: " + nodes.status().message());
 
   std::vector<Signal> signals;
@@ -73,14 +87,12 @@ RunOutcome PipelineRunner::Run(const Execution& execution,
   nlohmann::json signal_ids = nlohmann::json::array();
   nlohmann::json missing = nlohmann::json::array();
   if (!execution.signal_ids.empty()) {
-    auto stored = store_->LoadSignals(execution.signal_ids);
-    if (!stored.ok()) return StoreFailure("loading signals", stored.status());
     // One decoder per thread: it keeps parser buffers and is not thread-safe.
     thread_local SignalDecoder decoder;
-    signals.resize(stored->size());
-    payloads.reserve(stored->size());
-    for (size_t i = 0; i < stored->size(); ++i) {
-      StoredSignal& s = (*stored)[i];
+    signals.resize(inputs.signals.size());
+    payloads.reserve(inputs.signals.size());
+    for (size_t i = 0; i < inputs.signals.size(); ++i) {
+      StoredSignal& s = inputs.signals[i];
       DecodeError error;
       if (!decoder.Decode(s.payload, &signals[i], &error)) {
         return Failed("signal '" + s.signal_id + "': stored payload does not decode: " +
@@ -107,7 +119,7 @@ RunOutcome PipelineRunner::Run(const Execution& execution,
       return abandoned;
     }
     const AgentContext context{
-        .pipeline = *pipeline,
+        .pipeline = pipeline,
         .execution = execution,
         .signals = signals,
         .signal_payloads = payloads,
@@ -139,6 +151,17 @@ RunOutcome PipelineRunner::Run(const Execution& execution,
   outcome.kind = RunOutcome::Kind::kCompleted;
   outcome.result_json = result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return outcome;
+}
+
+std::optional<ExecutionOutcome> PipelineRunner::ToRecord(const Execution& execution,
+                                                         std::string_view worker,
+                                                         const RunOutcome& outcome) {
+  if (outcome.kind == RunOutcome::Kind::kAbandoned) return std::nullopt;
+  const bool completed = outcome.kind == RunOutcome::Kind::kCompleted;
+  return ExecutionOutcome{.execution_id = execution.id,
+                          .worker = worker,
+                          .completed = completed,
+                          .text = completed ? outcome.result_json : outcome.error};
 }
 
 Status PipelineRunner::Record(const Execution& execution, std::string_view worker,

@@ -29,6 +29,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -62,12 +63,22 @@ class PipelineRunner {
   // set, is called before each node; returning false abandons the run.
   RunOutcome Run(const Execution& execution,
                  const std::function<bool()>& keep_going = nullptr) const;
+  // The same with the pipeline and signals already read (Store::ClaimExecutionsWithInputs):
+  // steps 1 and 3 use `inputs` instead of the store, so this makes no store call at all.
+  RunOutcome Run(const Execution& execution, ExecutionInputs inputs,
+                 const std::function<bool()>& keep_going = nullptr) const;
 
   // Records `outcome` for `execution`, claimed under lease owner `worker`: CompleteExecution or
   // FailExecution; a kAbandoned outcome records nothing and returns OK. Returns the store's
   // Status: `conflict` when the lease was lost (the outcome is then dropped), `unavailable`, ...
   Status Record(const Execution& execution, std::string_view worker,
                 const RunOutcome& outcome) const;
+
+  // What Record would write, for Store::FinishExecutions; nullopt for kAbandoned. A view into
+  // `outcome`, which must outlive it.
+  static std::optional<ExecutionOutcome> ToRecord(const Execution& execution,
+                                                  std::string_view worker,
+                                                  const RunOutcome& outcome);
 
  private:
   Store* const store_;

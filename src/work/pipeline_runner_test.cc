@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/signal_codec.h"
+#include "store/forwarding_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "work/bias_agent.h"
 
@@ -211,6 +212,47 @@ TEST_F(PipelineRunnerTest, AgentsSeeSignalIdsPayloadsAndEarlierOutputs) {
     EXPECT_EQ(seen["signals"][i]["tickers"], nlohmann::json({signals[i].tickers[0].ticker}));
     EXPECT_EQ(seen["signals"][i]["payload"], EncodeSignal(signals[i]));  // canonical JSON
   }
+}
+
+// Inputs read with the claim (Store::ClaimExecutionsWithInputs) give the same run as loading
+// them, without a store call.
+TEST_F(PipelineRunnerTest, RunWithInputsNeedsNoStoreAndMatchesALoadedRun) {
+  class RefusingStore final : public ForwardingStore {
+   public:
+    using ForwardingStore::ForwardingStore;
+    Result<Pipeline> GetPipeline(std::string_view) override {
+      return Status::Internal("no store call expected");
+    }
+    Result<std::vector<StoredSignal>> LoadSignals(const std::vector<std::string>&) override {
+      return Status::Internal("no store call expected");
+    }
+  };
+  const std::string id = AddPipeline({"bias_agent", "capture_agent"});
+  Wake(id, {MakeSignal("s1", "AAPL", Bias::kBullish, 0.8),
+            MakeSignal("s2", "MSFT", Bias::kBearish, 0.7)});
+  const Execution claimed = Claim();
+  ExecutionInputs inputs;
+  inputs.pipeline = store_->GetPipeline(id).value();
+  inputs.signals = store_->LoadSignals(claimed.signal_ids).value();
+
+  RefusingStore refusing(store_.get());
+  const PipelineRunner offline(&refusing, &registry_);
+  const RunOutcome with_inputs = offline.Run(claimed, inputs);
+  ASSERT_EQ(with_inputs.kind, RunOutcome::Kind::kCompleted) << with_inputs.error;
+  const RunOutcome loaded = runner_->Run(claimed);
+  ASSERT_EQ(loaded.kind, RunOutcome::Kind::kCompleted) << loaded.error;
+  auto without_durations = [](const std::string& result_json) {
+    auto result = nlohmann::json::parse(result_json);
+    for (auto& node : result["nodes"]) node.erase("duration_ms");
+    return result;
+  };
+  EXPECT_EQ(without_durations(with_inputs.result_json), without_durations(loaded.result_json));
+  EXPECT_EQ(offline.Run(claimed).kind, RunOutcome::Kind::kFailed);  // it did refuse loading
+
+  ExecutionInputs removed;  // no pipeline: removed since the execution was queued
+  const RunOutcome gone = offline.Run(claimed, removed);
+  EXPECT_EQ(gone.kind, RunOutcome::Kind::kFailed);
+  EXPECT_TRUE(gone.pipeline_removed);
 }
 
 TEST_F(PipelineRunnerTest, StopsAtFirstFailingNodeAndStoresError) {

@@ -117,7 +117,7 @@ void WorkerPool::WorkerLoop(size_t index) {
       std::shared_ptr<Claim> claim = std::move(ready_.front());
       ready_.pop_front();
       lock.unlock();
-      Execute(*claim);
+      Execute(std::move(claim));
       lock.lock();
       continue;
     }
@@ -134,7 +134,7 @@ void WorkerPool::WorkerLoop(size_t index) {
 
 bool WorkerPool::ClaimBatch(const std::string& worker_id) {
   const auto lease_until = std::chrono::steady_clock::now() + options_.lease;
-  auto claimed = store_->ClaimExecutions(worker_id, options_.claim_batch, options_.lease);
+  auto claimed = store_->ClaimExecutionsWithInputs(worker_id, options_.claim_batch, options_.lease);
   if (!claimed.ok()) {
     probe_.store_errors.fetch_add(1, std::memory_order_relaxed);
     log::Warn("worker_claim_failed",
@@ -145,9 +145,10 @@ bool WorkerPool::ClaimBatch(const std::string& worker_id) {
   probe_.claimed.fetch_add(claimed->size(), std::memory_order_relaxed);
   {
     std::lock_guard lock(mu_);
-    for (Execution& execution : *claimed) {
+    for (ClaimedExecution& c : *claimed) {
       auto claim = std::make_shared<Claim>();
-      claim->execution = std::move(execution);
+      claim->execution = std::move(c.execution);
+      claim->inputs = std::move(c.inputs);
       claim->owner = worker_id;
       claim->lease_until.store(lease_until);
       held_[claim->execution.id] = claim;
@@ -158,24 +159,147 @@ bool WorkerPool::ClaimBatch(const std::string& worker_id) {
   return true;
 }
 
-void WorkerPool::Execute(Claim& claim) {
-  const Execution& execution = claim.execution;
+void WorkerPool::Execute(std::shared_ptr<Claim> claim) {
+  const Execution& execution = claim->execution;
   const auto started = std::chrono::steady_clock::now();
   if (log::Enabled(log::Level::kDebug)) {
     log::Debug("execution_started", {{"execution_id", execution.id},
                                      {"pipeline_id", execution.pipeline_id},
-                                     {"worker", claim.owner},
+                                     {"worker", claim->owner},
                                      {"attempt", execution.attempts},
                                      {"signal_ids", execution.signal_ids}});
   }
-  const RunOutcome outcome = RunWithRetry(claim);
-  Status recorded = RecordWithRetry(claim, outcome);
+  Finished finished{claim, RunWithRetry(*claim), started};
+  if (finished.outcome.kind == RunOutcome::Kind::kAbandoned) {
+    Report(finished, Status::Ok());  // nothing to record: the lease runs out
+    return;
+  }
+  Submit(std::move(finished));
+}
+
+RunOutcome WorkerPool::RunWithRetry(Claim& claim) {
+  Ms backoff = kRetryBackoffMin;
+  for (;;) {
+    RunOutcome outcome;
+    if (claim.lease_lost.load()) {
+      outcome.kind = RunOutcome::Kind::kAbandoned;
+      outcome.error = "lease lost before the run started";
+      return outcome;
+    }
+    const auto keep_going = [&claim] { return !claim.lease_lost.load(); };
+    if (claim.inputs) {
+      ExecutionInputs inputs = std::move(*claim.inputs);
+      claim.inputs.reset();  // a retry loads them afresh
+      outcome = runner_.Run(claim.execution, std::move(inputs), keep_going);
+    } else {
+      outcome = runner_.Run(claim.execution, keep_going);
+    }
+    // Abandoned with the lease still ours: the store was unavailable while loading (the runner
+    // writes nothing, so running again is harmless).
+    if (outcome.kind != RunOutcome::Kind::kAbandoned || claim.lease_lost.load() ||
+        !RetryAllowed(claim.lease_until.load(), backoff)) {
+      return outcome;
+    }
+    probe_.store_retries.fetch_add(1, std::memory_order_relaxed);
+    if (!Pause(&backoff)) return outcome;
+  }
+}
+
+void WorkerPool::Submit(Finished finished) {
+  std::unique_lock lock(mu_);
+  unrecorded_.push_back(std::move(finished));
+  if (recording_) return;  // the recording worker takes it with its next group
+  recording_ = true;
+  while (!unrecorded_.empty()) {
+    std::vector<Finished> group = std::move(unrecorded_);
+    unrecorded_.clear();
+    lock.unlock();
+    RecordGroup(std::move(group));
+    lock.lock();
+  }
+  recording_ = false;
+}
+
+void WorkerPool::RecordGroup(std::vector<Finished> group) {
+  Ms backoff = kRetryBackoffMin;
+  for (;;) {
+    RecordOnce(&group);
+    if (group.empty()) return;
+    // The store was unavailable for the rest: retry in place those whose lease outlasts the
+    // pause; one last try for the others would only race the reaper.
+    std::erase_if(group, [&](const Finished& f) {
+      if (RetryAllowed(f.claim->lease_until.load(), backoff)) return false;
+      MarkRecorded(*f.claim);
+      Report(f, Status::Unavailable("store unavailable until the lease ran short"));
+      return true;
+    });
+    if (group.empty()) return;
+    probe_.store_retries.fetch_add(group.size(), std::memory_order_relaxed);
+    if (!Pause(&backoff)) {
+      for (const Finished& f : group) {
+        MarkRecorded(*f.claim);
+        Report(f, Status::Unavailable("store unavailable when the pool stopped"));
+      }
+      return;
+    }
+  }
+}
+
+void WorkerPool::RecordOnce(std::vector<Finished>* group) {
+  std::vector<Status> statuses;
+  {
+    // Every claim's record_mu, held across the call: no renewal runs during or after its final
+    // record (this thread is the only one holding several; renewals hold one at a time).
+    std::vector<std::unique_lock<std::mutex>> records;
+    std::vector<ExecutionOutcome> outcomes;
+    records.reserve(group->size());
+    outcomes.reserve(group->size());
+    for (const Finished& f : *group) {
+      records.emplace_back(f.claim->record_mu);
+      outcomes.push_back(*PipelineRunner::ToRecord(f.claim->execution, f.claim->owner, f.outcome));
+    }
+    statuses = store_->FinishExecutions(outcomes);
+    if (statuses.size() != outcomes.size()) {
+      statuses.assign(
+          outcomes.size(),
+          Status::Internal("the store answered " + std::to_string(statuses.size()) +
+                           " statuses for " + std::to_string(outcomes.size()) + " outcomes"));
+    }
+    for (size_t i = 0; i < group->size(); ++i) {
+      const Claim& claim = *(*group)[i].claim;
+      const bool retry = statuses[i].code() == "unavailable" && !claim.lease_lost.load() &&
+                         !stop_requested_.load();
+      if (!retry) (*group)[i].claim->recorded = true;
+    }
+  }
+  std::vector<Finished> retry;
+  for (size_t i = 0; i < group->size(); ++i) {
+    Finished& f = (*group)[i];
+    if (f.claim->recorded) {
+      Report(f, std::move(statuses[i]));
+    } else {
+      retry.push_back(std::move(f));
+    }
+  }
+  *group = std::move(retry);
+}
+
+void WorkerPool::MarkRecorded(Claim& claim) {
+  std::lock_guard record(claim.record_mu);
+  claim.recorded = true;
+}
+
+void WorkerPool::Report(const Finished& finished, Status recorded) {
+  const Claim& claim = *finished.claim;
+  const Execution& execution = claim.execution;
+  const RunOutcome& outcome = finished.outcome;
   {
     std::lock_guard lock(mu_);
     held_.erase(execution.id);
   }
   const double duration_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - finished.started)
+          .count();
 
   // The pipeline was removed and its execution with it: nothing left to record the failure in.
   const bool execution_removed =
@@ -226,54 +350,14 @@ void WorkerPool::Execute(Claim& claim) {
   }
 }
 
-RunOutcome WorkerPool::RunWithRetry(Claim& claim) {
-  Ms backoff = kRetryBackoffMin;
-  for (;;) {
-    RunOutcome outcome;
-    if (claim.lease_lost.load()) {
-      outcome.kind = RunOutcome::Kind::kAbandoned;
-      outcome.error = "lease lost before the run started";
-      return outcome;
-    }
-    outcome = runner_.Run(claim.execution, [&claim] { return !claim.lease_lost.load(); });
-    // Abandoned with the lease still ours: the store was unavailable while loading (the runner
-    // writes nothing, so running again is harmless).
-    if (outcome.kind != RunOutcome::Kind::kAbandoned || claim.lease_lost.load() ||
-        !PauseBeforeRetry(claim, &backoff)) {
-      return outcome;
-    }
-  }
+bool WorkerPool::RetryAllowed(std::chrono::steady_clock::time_point lease_until, Ms backoff) const {
+  return !stop_requested_.load() &&
+         std::chrono::steady_clock::now() + backoff + options_.lease / 10 < lease_until;
 }
 
-Status WorkerPool::RecordWithRetry(Claim& claim, const RunOutcome& outcome) {
-  if (outcome.kind == RunOutcome::Kind::kAbandoned) return Status::Ok();
-  Ms backoff = kRetryBackoffMin;
-  for (;;) {
-    {
-      // Not held across the pause: the maintenance thread renews this lease meanwhile.
-      std::lock_guard record(claim.record_mu);
-      Status status = runner_.Record(claim.execution, claim.owner, outcome);
-      if (status.code() != "unavailable" || claim.lease_lost.load() || stop_requested_.load()) {
-        claim.recorded = true;
-        return status;
-      }
-    }
-    if (!PauseBeforeRetry(claim, &backoff)) {
-      // One last try after the pause was refused would only race the reaper.
-      std::lock_guard record(claim.record_mu);
-      claim.recorded = true;
-      return Status::Unavailable("store unavailable until the lease ran short");
-    }
-  }
-}
-
-bool WorkerPool::PauseBeforeRetry(const Claim& claim, Ms* backoff) {
+bool WorkerPool::Pause(Ms* backoff) {
   using Clock = std::chrono::steady_clock;
   const auto wake = Clock::now() + *backoff;
-  if (stop_requested_.load() || wake + options_.lease / 10 >= claim.lease_until.load()) {
-    return false;
-  }
-  probe_.store_retries.fetch_add(1, std::memory_order_relaxed);
   while (!stop_requested_.load() && Clock::now() < wake) {
     std::this_thread::sleep_for(std::min<Clock::duration>(kRetrySleepSlice, wake - Clock::now()));
   }

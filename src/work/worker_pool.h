@@ -2,9 +2,14 @@
 // runs their pipelines (PipelineRunner) and records COMPLETED / FAILED, on a few threads.
 //
 // Threads:
-//  - `threads` workers. An idle worker claims up to `claim_batch` executions in one store call
-//    into a pool-local ready queue (so the other workers share the batch), runs one at a time,
-//    and claims again as soon as the queue is empty. With nothing to claim it sleeps until
+//  - `threads` workers. An idle worker claims up to `claim_batch` executions, with their inputs
+//    (Store::ClaimExecutionsWithInputs), in one store call into a pool-local ready queue (so the
+//    other workers share the batch), runs one at a time, and claims again as soon as the queue
+//    is empty. Outcomes are recorded in groups (LevelDB's group commit): a worker that finishes
+//    a run queues its outcome and, unless another worker is recording already, records every
+//    queued outcome in one Store::FinishExecutions call, and again while more were queued
+//    meanwhile; a recording worker's peers go on running. Under load one call records many
+//    executions; alone, an outcome is recorded at once. With nothing to claim it sleeps until
 //    Notify() or `idle_poll`, whichever comes first: Notify() after an enqueue starts the
 //    execution within milliseconds, and idle_poll only bounds how late work enqueued by another
 //    process (which cannot call Notify) is seen.
@@ -34,6 +39,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -113,7 +119,8 @@ class WorkerPool {
   // An execution this pool has claimed and not yet recorded.
   struct Claim {
     Execution execution;
-    std::string owner;  // the worker id that claimed it (the lease owner)
+    std::optional<ExecutionInputs> inputs;  // read with the claim; taken by the first run
+    std::string owner;                      // the worker id that claimed it (the lease owner)
     std::atomic<bool> lease_lost{false};
     // Until when (steady clock) the lease is surely ours: the last successful claim or renewal
     // call's start plus the lease.
@@ -122,14 +129,37 @@ class WorkerPool {
     bool recorded = false;  // guarded by record_mu
   };
 
+  // A run's outcome waiting to be recorded.
+  struct Finished {
+    std::shared_ptr<Claim> claim;
+    RunOutcome outcome;
+    std::chrono::steady_clock::time_point started;
+  };
+
   void WorkerLoop(size_t index);
   bool ClaimBatch(const std::string& worker_id);
-  void Execute(Claim& claim);
+  void Execute(std::shared_ptr<Claim> claim);
   RunOutcome RunWithRetry(Claim& claim);
-  Status RecordWithRetry(Claim& claim, const RunOutcome& outcome);
-  // After an `unavailable`: sleeps `*backoff` (doubling it) and returns true when a retry may
-  // follow — the lease stays safely valid past the pause and the pool is not stopping.
-  bool PauseBeforeRetry(const Claim& claim, std::chrono::milliseconds* backoff);
+  // Queues `finished` for recording and, unless another worker is recording, records every
+  // queued outcome (group commit) until none is left.
+  void Submit(Finished finished);
+  // Records `group`, retrying in place those the store was unavailable for (their leases
+  // allowing), and reports each once its fate is known.
+  void RecordGroup(std::vector<Finished> group);
+  // One FinishExecutions call for `*group`; reports and removes those whose fate is now known,
+  // leaving the ones worth retrying.
+  void RecordOnce(std::vector<Finished>* group);
+  // No renewal for `claim` from now on: its outcome is given up.
+  static void MarkRecorded(Claim& claim);
+  // Counts and logs the fate of one execution and forgets the claim.
+  void Report(const Finished& finished, Status recorded);
+  // Whether a retry after sleeping `backoff` from now may follow for a lease held until
+  // `lease_until`: it stays safely valid past the pause and the pool is not stopping.
+  bool RetryAllowed(std::chrono::steady_clock::time_point lease_until,
+                    std::chrono::milliseconds backoff) const;
+  // Sleeps `*backoff` (doubling it, up to the maximum), waking early when Stop() begins;
+  // false when it did.
+  bool Pause(std::chrono::milliseconds* backoff);
   void MaintenanceLoop();
   void RenewLeases();
   void Reap();
@@ -151,6 +181,8 @@ class WorkerPool {
   std::condition_variable maintenance_cv_;          // maintenance: maintenance_stopping_
   std::deque<std::shared_ptr<Claim>> ready_;        // guarded by mu_
   std::map<int64_t, std::shared_ptr<Claim>> held_;  // guarded by mu_; claimed, unrecorded
+  std::vector<Finished> unrecorded_;                // guarded by mu_; run, waiting to record
+  bool recording_ = false;                          // guarded by mu_; a worker is recording
   uint64_t notify_seq_ = 0;                         // guarded by mu_
   bool stopping_ = false;                           // guarded by mu_
   bool maintenance_stopping_ = false;               // guarded by mu_

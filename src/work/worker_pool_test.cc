@@ -443,6 +443,70 @@ TEST_F(WorkerPoolTest, StopWaitsForInFlightExecution) {
   EXPECT_EQ(Get(later).status, ExecutionStatus::kPending);  // nobody claims after Stop
 }
 
+// Holds its first FinishExecutions call until the pool's other worker has run everything else
+// and come back for more (a claim, begun after that call, that found nothing), and remembers how
+// many outcomes each call carried.
+class HeldRecordStore final : public ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+
+  Result<std::vector<Execution>> ClaimExecutions(std::string_view worker, int max,
+                                                 std::chrono::milliseconds lease) override {
+    // A worker claims only once the ready queue is empty: a claim begun while the first record
+    // is held means the other worker has run (and queued the outcomes of) everything else.
+    bool after_first_record;
+    {
+      std::lock_guard lock(mu_);
+      after_first_record = !calls_.empty();
+    }
+    auto claimed = ForwardingStore::ClaimExecutions(worker, max, lease);
+    if (after_first_record && claimed.ok() && claimed->empty()) {
+      std::lock_guard lock(mu_);
+      idle_claim_after_first_record_ = true;
+      cv_.notify_all();
+    }
+    return claimed;
+  }
+  std::vector<Status> FinishExecutions(const std::vector<ExecutionOutcome>& outcomes) override {
+    {
+      std::unique_lock lock(mu_);
+      calls_.push_back(outcomes.size());
+      if (calls_.size() == 1) {
+        cv_.wait_for(lock, 10s, [this] { return idle_claim_after_first_record_; });
+      }
+    }
+    return Store::FinishExecutions(outcomes);  // one CompleteExecution each, on the target
+  }
+  std::vector<size_t> calls() {
+    std::lock_guard lock(mu_);
+    return calls_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<size_t> calls_;  // outcomes per FinishExecutions call
+  bool idle_claim_after_first_record_ = false;
+};
+
+// Group commit: outcomes that finish while another worker is recording wait for it, and its next
+// store call records them all at once.
+TEST_F(WorkerPoolTest, OutcomesFinishedDuringARecordAreRecordedInOneCall) {
+  OpenStore();
+  HeldRecordStore held(store_.get());
+  std::vector<int64_t> ids;
+  for (const char* ticker : {"AAPL", "MSFT", "NVDA", "AMZN"}) {
+    ids.push_back(Enqueue(AddPipeline(nlohmann::json::array(), ticker)));
+  }
+  WorkerPool& pool = StartPool({.threads = 2, .claim_batch = 8, .idle_poll = 20ms}, &held);
+  pool.Notify();
+  for (int64_t id : ids) ASSERT_TRUE(WaitForStatus(id, ExecutionStatus::kCompleted));
+  pool.Stop();
+  // The first outcome went alone; the other worker ran the three others meanwhile.
+  EXPECT_EQ(held.calls(), (std::vector<size_t>{1, 3}));
+  EXPECT_EQ(pool.probe().completed.load(), 4u);
+}
+
 // Regression: a store outage of a few seconds while an execution was being loaded or recorded
 // left it RUNNING until its lease expired (30 s by default) — the integration test saw every
 // pipeline caught in the PostgreSQL outage wait for the reaper. Now the worker rides the outage

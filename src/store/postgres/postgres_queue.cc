@@ -8,9 +8,12 @@
 // the database ran them (never two at once). The partial unique index
 // executions_one_active_per_pipeline keeps at most one PENDING/RUNNING execution per pipeline
 // whatever the interleaving. Statements that make executions PENDING also NOTIFY sigflow_executions
-// (folded into one per transaction).
+// (folded into one per transaction). The workers' calls are batched: ClaimExecutionsWithInputs
+// returns each claimed execution's pipeline and signals with the claim, and FinishExecutions
+// records a batch of outcomes, each in one round trip.
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <unordered_set>
 
 #include "store/postgres/postgres_store_impl.h"
 
@@ -28,28 +31,29 @@ Status NotOwned(int64_t execution_id, std::string_view worker) {
 
 }  // namespace
 
-Result<Execution> ReadExecution(const PgResult& r, int row) {
+Result<Execution> ReadExecution(const PgResult& r, int row, int first_column) {
+  const int c = first_column;
   Execution e;
-  e.id = r.Int(row, 0);
-  e.pipeline_id = r.Text(row, 1);
-  auto status = ParseExecutionStatus(r.Text(row, 2));
-  if (!status) return Status::Internal("executions.status: " + std::string(r.Text(row, 2)));
+  e.id = r.Int(row, c);
+  e.pipeline_id = r.Text(row, c + 1);
+  auto status = ParseExecutionStatus(r.Text(row, c + 2));
+  if (!status) return Status::Internal("executions.status: " + std::string(r.Text(row, c + 2)));
   e.status = *status;
-  e.triggered_by_signal = r.Bool(row, 3);
-  auto ids = nlohmann::json::parse(r.Text(row, 4), nullptr, /*allow_exceptions=*/false);
+  e.triggered_by_signal = r.Bool(row, c + 3);
+  auto ids = nlohmann::json::parse(r.Text(row, c + 4), nullptr, /*allow_exceptions=*/false);
   if (!ids.is_array()) return Status::Internal("executions.signal_ids is not a JSON array");
   for (const auto& id : ids) {
     if (!id.is_string()) return Status::Internal("executions.signal_ids holds a non-string");
     e.signal_ids.push_back(id.get<std::string>());
   }
-  e.result_json = r.Text(row, 5);
-  e.error = r.Text(row, 6);
-  e.attempts = static_cast<int>(r.Int(row, 7));
-  e.lease_owner = r.Text(row, 8);
-  e.lease_expires_at_ms = r.Int(row, 9);
-  e.created_at_ms = r.Int(row, 10);
-  e.started_at_ms = r.Int(row, 11);
-  e.finished_at_ms = r.Int(row, 12);
+  e.result_json = r.Text(row, c + 5);
+  e.error = r.Text(row, c + 6);
+  e.attempts = static_cast<int>(r.Int(row, c + 7));
+  e.lease_owner = r.Text(row, c + 8);
+  e.lease_expires_at_ms = r.Int(row, c + 9);
+  e.created_at_ms = r.Int(row, c + 10);
+  e.started_at_ms = r.Int(row, c + 11);
+  e.finished_at_ms = r.Int(row, c + 12);
   return e;
 }
 
@@ -79,26 +83,33 @@ Result<int64_t> PostgresStore::EnqueueExecution(std::string_view pipeline_id,
   return r->Int(0, 0);
 }
 
+// The claim: the oldest PENDING rows nobody else is locking, locked and updated at once, in one
+// statement. ARRAY(...) runs the sub-select exactly once. started_at is never before the row's
+// creation nor before the previous execution of its pipeline finished (see the top of this file).
+// $1 worker, $2 lease expiry, $3 now, $4 how many. RETURNING follows.
+constexpr char kClaimUpdate[] =
+    "UPDATE executions AS e SET status = 'RUNNING', attempts = e.attempts + 1, "
+    "lease_owner = $1, lease_expires_at = $2, "
+    "started_at = GREATEST($3, e.created_at, (SELECT p.finished_at FROM executions p "
+    "WHERE p.pipeline_id = e.pipeline_id AND p.id < e.id ORDER BY p.id DESC LIMIT 1)) "
+    "WHERE e.id = ANY (ARRAY(SELECT id FROM executions WHERE status = 'PENDING' "
+    "ORDER BY created_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)) AND e.status = 'PENDING' "
+    "RETURNING ";
+
+Result<PgResult> PostgresStore::Claim(const std::string& sql, std::string_view worker, int max,
+                                      std::chrono::milliseconds lease) {
+  const int64_t now = clock_->NowMs();
+  PgParams params;
+  params.Text(worker).Int8(now + lease.count()).Int8(now).Int8(max);
+  return Run(sql.c_str(), params);
+}
+
 Result<std::vector<Execution>> PostgresStore::ClaimExecutions(std::string_view worker, int max,
                                                               std::chrono::milliseconds lease) {
   std::vector<Execution> out;
   if (max <= 0) return out;
-  const int64_t now = clock_->NowMs();
-  // One statement: the oldest PENDING rows nobody else is locking, locked and updated at once.
-  // ARRAY(...) runs the sub-select exactly once. started_at is never before the row's creation
-  // nor before the previous execution of its pipeline finished (see the top of this file).
-  static const std::string kClaim =
-      Sql("UPDATE executions AS e SET status = 'RUNNING', attempts = e.attempts + 1, "
-          "lease_owner = $1, lease_expires_at = $2, "
-          "started_at = GREATEST($3, e.created_at, (SELECT p.finished_at FROM executions p "
-          "WHERE p.pipeline_id = e.pipeline_id AND p.id < e.id ORDER BY p.id DESC LIMIT 1)) "
-          "WHERE e.id = ANY (ARRAY(SELECT id FROM executions WHERE status = 'PENDING' "
-          "ORDER BY created_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)) AND e.status = 'PENDING' "
-          "RETURNING ",
-          "");
-  PgParams params;
-  params.Text(worker).Int8(now + lease.count()).Int8(now).Int8(max);
-  auto r = Run(kClaim.c_str(), params);
+  static const std::string kClaim = Sql(kClaimUpdate, "");
+  auto r = Claim(kClaim, worker, max, lease);
   if (!r.ok()) return r.status();
   out.reserve(r->rows());
   for (int i = 0; i < r->rows(); ++i) {
@@ -110,6 +121,45 @@ Result<std::vector<Execution>> PostgresStore::ClaimExecutions(std::string_view w
   std::sort(out.begin(), out.end(), [](const Execution& a, const Execution& b) {
     return a.created_at_ms != b.created_at_ms ? a.created_at_ms < b.created_at_ms : a.id < b.id;
   });
+  return out;
+}
+
+Result<std::vector<ClaimedExecution>> PostgresStore::ClaimExecutionsWithInputs(
+    std::string_view worker, int max, std::chrono::milliseconds lease) {
+  std::vector<ClaimedExecution> out;
+  if (max <= 0) return out;
+  // The claim, joined in the same statement to each execution's pipeline and recorded signals:
+  // one row per (execution, signal found), or one with NULL signal columns when none is found.
+  // The rows of an execution are adjacent, its signals in the order of its signal_ids.
+  static const std::string kClaim =
+      std::string("WITH claimed AS (") + kClaimUpdate + "e.*) SELECT " +
+      Qualified(kExecutionColumns, "c") + ", " + Qualified(kPipelineColumns, "p") + ", " +
+      Qualified(kSignalColumns, "s") +
+      " FROM claimed c LEFT JOIN pipelines p ON p.id = c.pipeline_id "
+      "LEFT JOIN LATERAL (SELECT x.ord, g.* FROM jsonb_array_elements_text(c.signal_ids) "
+      "WITH ORDINALITY AS x (sid, ord) JOIN signals g ON g.signal_id = x.sid) s ON true "
+      "ORDER BY c.created_at, c.id, s.ord";
+  auto r = Claim(kClaim, worker, max, lease);
+  if (!r.ok()) return r.status();
+  constexpr int kPipelineAt = kExecutionColumnCount;
+  constexpr int kSignalAt = kExecutionColumnCount + kPipelineColumnCount;
+  for (int i = 0; i < r->rows(); ++i) {
+    if (out.empty() || out.back().execution.id != r->Int(i, 0)) {
+      auto e = ReadExecution(*r, i);
+      if (!e.ok()) return e.status();
+      ClaimedExecution& claimed = out.emplace_back();
+      claimed.execution = std::move(e).value();
+      claimed.inputs.emplace();
+      if (!r->IsNull(i, kPipelineAt)) {
+        auto p = ReadPipeline(*r, i, kPipelineAt);
+        if (!p.ok()) return p.status();
+        claimed.inputs->pipeline = std::move(p).value();
+      }
+    }
+    if (!r->IsNull(i, kSignalAt)) {
+      out.back().inputs->signals.push_back(ReadStoredSignal(*r, i, kSignalAt));
+    }
+  }
   return out;
 }
 
@@ -169,6 +219,67 @@ Status PostgresStore::FailExecution(int64_t execution_id, std::string_view worke
                 "lease_expires_at = NULL WHERE id = $1 AND status = 'RUNNING' AND "
                 "lease_owner = $2 RETURNING id",
                 error, /*json=*/false);
+}
+
+std::vector<Status> PostgresStore::FinishExecutions(const std::vector<ExecutionOutcome>& outcomes) {
+  std::vector<Status> statuses(outcomes.size());
+  // As CompleteExecution / FailExecution, for every outcome whose result is valid JSON, in one
+  // statement over arrays: $1 ids, $2 workers, $3 completed, $4 texts (NULL for ""), $5 now.
+  PgParams params;
+  std::vector<size_t> sent;
+  std::string scratch;
+  params.BeginArray(oid::kInt8Array, oid::kInt8);
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    const ExecutionOutcome& o = outcomes[i];
+    if (o.completed && !o.text.empty() && !nlohmann::json::accept(o.text)) {
+      statuses[i] = Status::InvalidArgument("result: not valid JSON");
+      continue;
+    }
+    sent.push_back(i);
+    params.ElementInt8(o.execution_id);
+  }
+  if (sent.empty()) return statuses;
+  params.EndArray().BeginArray(oid::kTextArray, oid::kText);
+  for (size_t i : sent) params.ElementBytes(outcomes[i].worker);
+  params.EndArray().BeginArray(oid::kBoolArray, oid::kBool);
+  for (size_t i : sent) params.ElementBool(outcomes[i].completed);
+  params.EndArray().BeginArray(oid::kTextArray, oid::kText);
+  for (size_t i : sent) {
+    const ExecutionOutcome& o = outcomes[i];
+    if (o.text.empty()) {
+      params.ElementNull();
+    } else {
+      params.ElementBytes(SafeText(o.text, o.completed, &scratch));  // never refused for bytes
+    }
+  }
+  params.EndArray().Int8(clock_->NowMs());
+  auto r = Run(
+      "UPDATE executions AS e SET "
+      "status = CASE WHEN u.completed THEN 'COMPLETED' ELSE 'FAILED' END, "
+      "result = CASE WHEN u.completed THEN u.text::jsonb ELSE e.result END, "
+      "error = CASE WHEN u.completed THEN e.error ELSE u.text END, "
+      "finished_at = GREATEST($5, e.started_at), lease_expires_at = NULL "
+      "FROM unnest($1::int8[], $2::text[], $3::bool[], $4::text[]) AS u (id, worker, completed, "
+      "text) WHERE e.id = u.id AND e.status = 'RUNNING' AND e.lease_owner = u.worker "
+      "RETURNING e.id",
+      params);
+  if (!r.ok() && r.status().code() == "invalid_argument" && sent.size() > 1) {
+    // One result the server refused (JSON the client parser accepted) must not sink the others.
+    return Store::FinishExecutions(outcomes);
+  }
+  std::unordered_set<int64_t> recorded;
+  if (r.ok()) {
+    for (int row = 0; row < r->rows(); ++row) recorded.insert(r->Int(row, 0));
+  }
+  for (size_t i : sent) {
+    const ExecutionOutcome& o = outcomes[i];
+    if (!r.ok()) {
+      statuses[i] = r.status();
+    } else if (!recorded.contains(o.execution_id)) {
+      statuses[i] = NotOwned(o.execution_id, o.worker);
+    }
+  }
+  return statuses;
 }
 
 Result<ReapResult> PostgresStore::ReapExpiredLeases(int max_attempts) {

@@ -34,10 +34,6 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options,
 namespace store_postgres {
 namespace {
 
-constexpr char kPipelineColumns[] =
-    "id, name, description, user_id, trigger_mode::text, scanner_tickers::text, is_active, "
-    "config::text, created_at, updated_at";
-
 Result<std::vector<std::string>> ParseStringArray(std::string_view text, std::string_view what) {
   std::vector<std::string> out;
   if (text.empty()) return out;
@@ -53,23 +49,6 @@ Result<std::vector<std::string>> ParseStringArray(std::string_view text, std::st
     out.push_back(item.get<std::string>());
   }
   return out;
-}
-
-Result<Pipeline> ReadPipeline(const PgResult& r, int row) {
-  Pipeline p;
-  p.id = r.Text(row, 0);
-  p.name = r.Text(row, 1);
-  p.description = r.Text(row, 2);
-  p.user_id = r.Text(row, 3);
-  p.trigger_mode = ParseTriggerMode(r.Text(row, 4)).value_or(TriggerMode::kPeriodic);
-  auto tickers = ParseStringArray(r.Text(row, 5), "pipelines.scanner_tickers");
-  if (!tickers.ok()) return tickers.status();
-  p.scanner_tickers = std::move(tickers).value();
-  p.is_active = r.Bool(row, 6);
-  p.config_json = r.Text(row, 7);
-  p.created_at_ms = r.Int(row, 8);
-  p.updated_at_ms = r.Int(row, 9);
-  return p;
 }
 
 std::string_view Trim(std::string_view s) {
@@ -102,6 +81,51 @@ Status ValidatePipeline(Pipeline* p) {
 }
 
 }  // namespace
+
+Result<Pipeline> ReadPipeline(const PgResult& r, int row, int first_column) {
+  const int c = first_column;
+  Pipeline p;
+  p.id = r.Text(row, c);
+  p.name = r.Text(row, c + 1);
+  p.description = r.Text(row, c + 2);
+  p.user_id = r.Text(row, c + 3);
+  p.trigger_mode = ParseTriggerMode(r.Text(row, c + 4)).value_or(TriggerMode::kPeriodic);
+  auto tickers = ParseStringArray(r.Text(row, c + 5), "pipelines.scanner_tickers");
+  if (!tickers.ok()) return tickers.status();
+  p.scanner_tickers = std::move(tickers).value();
+  p.is_active = r.Bool(row, c + 6);
+  p.config_json = r.Text(row, c + 7);
+  p.created_at_ms = r.Int(row, c + 8);
+  p.updated_at_ms = r.Int(row, c + 9);
+  return p;
+}
+
+StoredSignal ReadStoredSignal(const PgResult& r, int row, int first_column) {
+  const int c = first_column;
+  StoredSignal s;
+  s.signal_id = r.Text(row, c);
+  s.payload = r.Text(row, c + 1);
+  s.timestamp_ms = r.Int(row, c + 2);
+  s.received_at_ms = r.Int(row, c + 3);
+  s.outcome.matched = static_cast<uint32_t>(r.Int(row, c + 4));
+  s.outcome.enqueued = static_cast<uint32_t>(r.Int(row, c + 5));
+  s.outcome.skipped_running = static_cast<uint32_t>(r.Int(row, c + 6));
+  s.outcome.duplicate = static_cast<uint32_t>(r.Int(row, c + 7));
+  s.outcome.trading_halted = static_cast<uint32_t>(r.Int(row, c + 8));
+  return s;
+}
+
+std::string Qualified(std::string_view columns, std::string_view alias) {
+  std::string out;
+  while (!columns.empty()) {
+    const size_t comma = columns.find(", ");
+    out.append(alias).append(".").append(columns.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    out.append(", ");
+    columns.remove_prefix(comma + 2);
+  }
+  return out;
+}
 
 void AppendJsonString(std::string_view s, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -268,27 +292,13 @@ Result<std::vector<StoredSignal>> PostgresStore::LoadSignals(const std::vector<s
   params.BeginArray(oid::kTextArray, oid::kText);
   for (const auto& id : ids) params.ElementBytes(id);
   params.EndArray();
-  auto r =
-      Run("SELECT u.signal_id, s.payload::text, s.\"timestamp\", s.received_at, s.matched, "
-          "s.enqueued, s.skipped_running, s.duplicate, s.trading_halted "
-          "FROM unnest($1::text[]) WITH ORDINALITY AS u (signal_id, ord) "
-          "JOIN signals s ON s.signal_id = u.signal_id ORDER BY u.ord",
-          params);
+  static const std::string kSql = std::string("SELECT ") + Qualified(kSignalColumns, "s") +
+                                  " FROM unnest($1::text[]) WITH ORDINALITY AS u (signal_id, ord) "
+                                  "JOIN signals s ON s.signal_id = u.signal_id ORDER BY u.ord";
+  auto r = Run(kSql.c_str(), params);
   if (!r.ok()) return r.status();
   out.reserve(r->rows());
-  for (int i = 0; i < r->rows(); ++i) {
-    StoredSignal s;
-    s.signal_id = r->Text(i, 0);
-    s.payload = r->Text(i, 1);
-    s.timestamp_ms = r->Int(i, 2);
-    s.received_at_ms = r->Int(i, 3);
-    s.outcome.matched = static_cast<uint32_t>(r->Int(i, 4));
-    s.outcome.enqueued = static_cast<uint32_t>(r->Int(i, 5));
-    s.outcome.skipped_running = static_cast<uint32_t>(r->Int(i, 6));
-    s.outcome.duplicate = static_cast<uint32_t>(r->Int(i, 7));
-    s.outcome.trading_halted = static_cast<uint32_t>(r->Int(i, 8));
-    out.push_back(std::move(s));
-  }
+  for (int i = 0; i < r->rows(); ++i) out.push_back(ReadStoredSignal(*r, i, 0));
   return out;
 }
 

@@ -33,7 +33,21 @@ inline constexpr char kExecutionColumns[] =
     "id, pipeline_id, status, triggered_by_signal, signal_ids::text, result::text, error, "
     "attempts, lease_owner, lease_expires_at, created_at, started_at, finished_at";
 
-Result<Execution> ReadExecution(const PgResult& result, int row);
+// Column lists of whole pipelines and recorded signals, read by ReadPipeline / ReadStoredSignal.
+inline constexpr char kPipelineColumns[] =
+    "id, name, description, user_id, trigger_mode::text, scanner_tickers::text, is_active, "
+    "config::text, created_at, updated_at";
+inline constexpr char kSignalColumns[] =
+    "signal_id, payload::text, \"timestamp\", received_at, matched, enqueued, skipped_running, "
+    "duplicate, trading_halted";
+inline constexpr int kExecutionColumnCount = 13, kPipelineColumnCount = 10;
+
+// Each reads its column list from `row`, starting at column `first_column`.
+Result<Execution> ReadExecution(const PgResult& result, int row, int first_column = 0);
+Result<Pipeline> ReadPipeline(const PgResult& result, int row, int first_column = 0);
+StoredSignal ReadStoredSignal(const PgResult& result, int row, int first_column = 0);
+// "a, b::text" with alias "x": "x.a, x.b::text" (for statements joining several tables).
+std::string Qualified(std::string_view columns, std::string_view alias);
 // Appends `s` as a JSON string (quoted, escaped).
 void AppendJsonString(std::string_view s, std::string* out);
 void AppendJsonStringArray(const std::vector<std::string>& items, std::string* out);
@@ -65,6 +79,9 @@ class PostgresStore final : public Store, public MarketStore {
                            std::string_view result_json) override;
   Status FailExecution(int64_t execution_id, std::string_view worker,
                        std::string_view error) override;
+  Result<std::vector<ClaimedExecution>> ClaimExecutionsWithInputs(
+      std::string_view worker, int max, std::chrono::milliseconds lease) override;
+  std::vector<Status> FinishExecutions(const std::vector<ExecutionOutcome>& outcomes) override;
   Result<ReapResult> ReapExpiredLeases(int max_attempts) override;
   Result<Execution> GetExecution(int64_t id) override;
   Result<std::vector<Execution>> ListExecutions(int limit) override;
@@ -95,6 +112,9 @@ class PostgresStore final : public Store, public MarketStore {
   // One statement on a leased connection.
   Result<PgResult> Run(const char* sql, PgParams& params);
   Result<std::vector<Pipeline>> QueryPipelines(const char* where);
+  // The claim statement `sql` (kClaimUpdate plus its RETURNING) with its parameters.
+  Result<PgResult> Claim(const std::string& sql, std::string_view worker, int max,
+                         std::chrono::milliseconds lease);
   // RUNNING -> `sql`'s status for the execution owned by `worker`; `conflict` otherwise.
   // `text` (JSON when `json`) goes through SafeText.
   Status Finish(int64_t execution_id, std::string_view worker, const char* sql,

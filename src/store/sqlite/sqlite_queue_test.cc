@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "sqlite/database.h"
+#include "store/forwarding_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/store_test_util.h"
 
@@ -109,6 +110,53 @@ TEST_F(SqliteQueueTest, CompleteAndFailNeedTheOwningWorker) {
   ASSERT_EQ(list->size(), 2u);
   EXPECT_EQ((*list)[0].id, e2);  // newest first
   EXPECT_EQ(store_->ListExecutions(1)->size(), 1u);
+}
+
+// The embedded store keeps Store's default batch calls: a claim leaves the inputs to be loaded,
+// and FinishExecutions is one CompleteExecution / FailExecution per outcome.
+TEST_F(SqliteQueueTest, BatchCallsAreTheOneAtATimeCalls) {
+  const int64_t e1 = Enqueue("p1"), e2 = Enqueue("p2"), e3 = Enqueue("p3");
+  auto claimed = store_->ClaimExecutionsWithInputs("w", 10, milliseconds(30'000));
+  ASSERT_TRUE(claimed.ok()) << claimed.status().ToString();
+  ASSERT_EQ(claimed->size(), 3u);
+  EXPECT_EQ((*claimed)[0].execution.id, e1);
+  EXPECT_EQ((*claimed)[0].execution.status, ExecutionStatus::kRunning);
+  EXPECT_FALSE((*claimed)[0].inputs.has_value());
+
+  std::vector<Status> statuses = store_->FinishExecutions(
+      {{e1, "w", true, R"({"a":1})"}, {e2, "other", true, "{}"}, {e3, "w", false, "boom"}});
+  ASSERT_EQ(statuses.size(), 3u);
+  EXPECT_TRUE(statuses[0].ok()) << statuses[0].ToString();
+  EXPECT_EQ(statuses[1].code(), "conflict");
+  EXPECT_TRUE(statuses[2].ok()) << statuses[2].ToString();
+  EXPECT_EQ(store_->GetExecution(e1)->status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(store_->GetExecution(e2)->status, ExecutionStatus::kRunning);
+  EXPECT_EQ(store_->GetExecution(e3)->error, "boom");
+}
+
+// After the first `unavailable`, the default FinishExecutions does not knock on the store again.
+TEST_F(SqliteQueueTest, DefaultFinishStopsAtTheFirstUnavailable) {
+  class DownAfterOneStore final : public ForwardingStore {
+   public:
+    using ForwardingStore::ForwardingStore;
+    Status CompleteExecution(int64_t id, std::string_view worker,
+                             std::string_view result) override {
+      if (++calls > 1) return Status::Unavailable("test outage");
+      return ForwardingStore::CompleteExecution(id, worker, result);
+    }
+    int calls = 0;
+  };
+  const int64_t e1 = Enqueue("p1"), e2 = Enqueue("p2"), e3 = Enqueue("p3");
+  ASSERT_EQ(store_->ClaimExecutions("w", 10, milliseconds(30'000))->size(), 3u);
+  DownAfterOneStore down(store_.get());
+  std::vector<Status> statuses =
+      down.FinishExecutions({{e1, "w", true, "{}"}, {e2, "w", true, "{}"}, {e3, "w", true, "{}"}});
+  ASSERT_EQ(statuses.size(), 3u);
+  EXPECT_TRUE(statuses[0].ok());
+  EXPECT_EQ(statuses[1].code(), "unavailable");
+  EXPECT_EQ(statuses[2].code(), "unavailable");
+  EXPECT_EQ(down.calls, 2);
+  EXPECT_EQ(store_->GetExecution(e3)->status, ExecutionStatus::kRunning);
 }
 
 TEST_F(SqliteQueueTest, RenewLeaseExtendsOnlyTheOwnersLease) {
