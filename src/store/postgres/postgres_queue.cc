@@ -130,14 +130,17 @@ Result<std::vector<ClaimedExecution>> PostgresStore::ClaimExecutionsWithInputs(
   if (max <= 0) return out;
   // The claim, joined in the same statement to each execution's pipeline and recorded signals:
   // one row per (execution, signal found), or one with NULL signal columns when none is found.
-  // The rows of an execution are adjacent, its signals in the order of its signal_ids.
+  // The rows of an execution are adjacent, its signals in the order of its signal_ids. OFFSET 0
+  // keeps each signal a primary-key lookup: as a plain join, the planner (which guesses one
+  // claimed row) hashed the whole signals table once per claimed execution.
   static const std::string kClaim =
       std::string("WITH claimed AS (") + kClaimUpdate + "e.*) SELECT " +
       Qualified(kExecutionColumns, "c") + ", " + Qualified(kPipelineColumns, "p") + ", " +
       Qualified(kSignalColumns, "s") +
       " FROM claimed c LEFT JOIN pipelines p ON p.id = c.pipeline_id "
       "LEFT JOIN LATERAL (SELECT x.ord, g.* FROM jsonb_array_elements_text(c.signal_ids) "
-      "WITH ORDINALITY AS x (sid, ord) JOIN signals g ON g.signal_id = x.sid) s ON true "
+      "WITH ORDINALITY AS x (sid, ord) CROSS JOIN LATERAL (SELECT * FROM signals WHERE "
+      "signal_id = x.sid OFFSET 0) g) s ON true "
       "ORDER BY c.created_at, c.id, s.ord";
   auto r = Claim(kClaim, worker, max, lease);
   if (!r.ok()) return r.status();
