@@ -27,6 +27,7 @@ Status WorkerOptions::Validate() const {
   if (threads < 1) errors.push_back("threads must be >= 1");
   if (lease.count() <= 0) errors.push_back("lease must be > 0");
   if (claim_batch < 1) errors.push_back("claim_batch must be >= 1");
+  if (record_wait.count() < 0) errors.push_back("record_wait must be >= 0");
   if (idle_poll.count() <= 0) errors.push_back("idle_poll must be > 0");
   if (max_attempts < 1) errors.push_back("max_attempts must be >= 1");
   if (reap_interval.count() <= 0) errors.push_back("reap_interval must be > 0");
@@ -65,6 +66,7 @@ Status WorkerPool::Start() {
   log::Info("worker_pool_started", {{"threads", options_.threads},
                                     {"lease_ms", options_.lease.count()},
                                     {"claim_batch", options_.claim_batch},
+                                    {"record_wait_ms", options_.record_wait.count()},
                                     {"idle_poll_ms", options_.idle_poll.count()},
                                     {"max_attempts", options_.max_attempts},
                                     {"reap_interval_ms", options_.reap_interval.count()},
@@ -121,7 +123,12 @@ void WorkerPool::WorkerLoop(size_t index) {
       lock.lock();
       continue;
     }
-    if (stopping_) break;  // only once everything claimed has run
+    // Nothing left to run: record the outcomes that wait for a group (Submit).
+    if (!unrecorded_.empty() && !recording_) {
+      RecordQueued(lock);
+      continue;
+    }
+    if (stopping_) break;  // only once everything claimed has run and been recorded
     const uint64_t seen = notify_seq_;
     lock.unlock();
     const bool claimed = ClaimBatch(worker_id);
@@ -169,7 +176,8 @@ void WorkerPool::Execute(std::shared_ptr<Claim> claim) {
                                      {"attempt", execution.attempts},
                                      {"signal_ids", execution.signal_ids}});
   }
-  Finished finished{claim, RunWithRetry(*claim), started};
+  Finished finished{claim, RunWithRetry(*claim), started, {}};
+  finished.finished = std::chrono::steady_clock::now();
   if (finished.outcome.kind == RunOutcome::Kind::kAbandoned) {
     Report(finished, Status::Ok());  // nothing to record: the lease runs out
     return;
@@ -209,6 +217,16 @@ void WorkerPool::Submit(Finished finished) {
   std::unique_lock lock(mu_);
   unrecorded_.push_back(std::move(finished));
   if (recording_) return;  // the recording worker takes it with its next group
+  // While more claimed executions are ready to run, the outcome waits for theirs, so that one
+  // call records them together even on one thread: up to claim_batch outcomes, record_wait
+  // after the oldest finished, or until a worker finds the ready queue empty (WorkerLoop).
+  const bool more_coming =
+      !ready_.empty() && unrecorded_.size() < static_cast<size_t>(options_.claim_batch) &&
+      std::chrono::steady_clock::now() - unrecorded_.front().finished < options_.record_wait;
+  if (!more_coming) RecordQueued(lock);
+}
+
+void WorkerPool::RecordQueued(std::unique_lock<std::mutex>& lock) {
   recording_ = true;
   while (!unrecorded_.empty()) {
     std::vector<Finished> group = std::move(unrecorded_);

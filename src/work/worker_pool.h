@@ -8,8 +8,10 @@
 //    is empty. Outcomes are recorded in groups (LevelDB's group commit): a worker that finishes
 //    a run queues its outcome and, unless another worker is recording already, records every
 //    queued outcome in one Store::FinishExecutions call, and again while more were queued
-//    meanwhile; a recording worker's peers go on running. Under load one call records many
-//    executions; alone, an outcome is recorded at once. With nothing to claim it sleeps until
+//    meanwhile; a recording worker's peers go on running. While more claimed executions wait
+//    in the ready queue, an outcome waits for theirs (up to claim_batch outcomes, or record_wait
+//    after it finished, checked when the next run ends), so that one thread records a batch in
+//    one call too; alone, an outcome is recorded at once. With nothing to claim it sleeps until
 //    Notify() or `idle_poll`, whichever comes first: Notify() after an enqueue starts the
 //    execution within milliseconds, and idle_poll only bounds how late work enqueued by another
 //    process (which cannot call Notify) is seen.
@@ -61,6 +63,9 @@ struct WorkerOptions {
   // Executions claimed per store call (>= 1). Larger batches save round trips under load but
   // hold more executions in this process while other processes may be idle.
   int claim_batch = 8;
+  // Longest an outcome waits for the outcomes of the executions claimed with it, so that one
+  // store call records them together (>= 0; 0: recorded at once unless a worker is recording).
+  std::chrono::milliseconds record_wait{10};
   // Longest sleep of an idle worker before it looks at the store again (> 0).
   std::chrono::milliseconds idle_poll{200};
   // Claims per execution before the reaper FAILs it instead of requeueing it (>= 1).
@@ -133,16 +138,19 @@ class WorkerPool {
   struct Finished {
     std::shared_ptr<Claim> claim;
     RunOutcome outcome;
-    std::chrono::steady_clock::time_point started;
+    std::chrono::steady_clock::time_point started, finished;
   };
 
   void WorkerLoop(size_t index);
   bool ClaimBatch(const std::string& worker_id);
   void Execute(std::shared_ptr<Claim> claim);
   RunOutcome RunWithRetry(Claim& claim);
-  // Queues `finished` for recording and, unless another worker is recording, records every
-  // queued outcome (group commit) until none is left.
+  // Queues `finished` for recording and, unless another worker is recording or more of the
+  // claimed executions are about to finish, records every queued outcome (group commit).
   void Submit(Finished finished);
+  // Records queued outcomes, group after group, until none is left. `lock` holds mu_ and no
+  // worker is recording; mu_ is released during the store calls.
+  void RecordQueued(std::unique_lock<std::mutex>& lock);
   // Records `group`, retrying in place those the store was unavailable for (their leases
   // allowing), and reports each once its fate is known.
   void RecordGroup(std::vector<Finished> group);

@@ -202,6 +202,15 @@ class WorkerPoolTest : public ::testing::Test {
     return id.ok() ? *id : 0;
   }
 
+  // Four pipelines without nodes, an execution queued for each: a run costs only the queue.
+  std::vector<int64_t> EnqueueFourWithoutNodes() {
+    std::vector<int64_t> ids;
+    for (const char* ticker : {"AAPL", "MSFT", "NVDA", "AMZN"}) {
+      ids.push_back(Enqueue(AddPipeline(nlohmann::json::array(), ticker)));
+    }
+    return ids;
+  }
+
   Execution Get(int64_t id) {
     auto e = store_->GetExecution(id);
     EXPECT_TRUE(e.ok()) << e.status().ToString();
@@ -494,16 +503,50 @@ class HeldRecordStore final : public ForwardingStore {
 TEST_F(WorkerPoolTest, OutcomesFinishedDuringARecordAreRecordedInOneCall) {
   OpenStore();
   HeldRecordStore held(store_.get());
-  std::vector<int64_t> ids;
-  for (const char* ticker : {"AAPL", "MSFT", "NVDA", "AMZN"}) {
-    ids.push_back(Enqueue(AddPipeline(nlohmann::json::array(), ticker)));
-  }
-  WorkerPool& pool = StartPool({.threads = 2, .claim_batch = 8, .idle_poll = 20ms}, &held);
+  const std::vector<int64_t> ids = EnqueueFourWithoutNodes();
+  // record_wait 0: no outcome waits for the others of its batch, only for a recording worker.
+  WorkerPool& pool =
+      StartPool({.threads = 2, .claim_batch = 8, .record_wait = 0ms, .idle_poll = 20ms}, &held);
   pool.Notify();
   for (int64_t id : ids) ASSERT_TRUE(WaitForStatus(id, ExecutionStatus::kCompleted));
   pool.Stop();
   // The first outcome went alone; the other worker ran the three others meanwhile.
   EXPECT_EQ(held.calls(), (std::vector<size_t>{1, 3}));
+  EXPECT_EQ(pool.probe().completed.load(), 4u);
+}
+
+// Counts the outcomes of each FinishExecutions call.
+class RecordCountingStore final : public ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  std::vector<Status> FinishExecutions(const std::vector<ExecutionOutcome>& outcomes) override {
+    {
+      std::lock_guard lock(mu_);
+      calls_.push_back(outcomes.size());
+    }
+    return Store::FinishExecutions(outcomes);
+  }
+  std::vector<size_t> calls() {
+    std::lock_guard lock(mu_);
+    return calls_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<size_t> calls_;
+};
+
+// One thread, one claimed batch: its outcomes wait for each other and go in one call.
+TEST_F(WorkerPoolTest, OneThreadRecordsAClaimedBatchInOneCall) {
+  OpenStore();
+  RecordCountingStore counting(store_.get());
+  const std::vector<int64_t> ids = EnqueueFourWithoutNodes();
+  WorkerPool& pool =
+      StartPool({.threads = 1, .claim_batch = 8, .record_wait = 20s, .idle_poll = 20ms}, &counting);
+  pool.Notify();
+  for (int64_t id : ids) ASSERT_TRUE(WaitForStatus(id, ExecutionStatus::kCompleted));
+  pool.Stop();
+  EXPECT_EQ(counting.calls(), (std::vector<size_t>{4}));
   EXPECT_EQ(pool.probe().completed.load(), 4u);
 }
 
