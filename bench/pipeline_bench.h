@@ -4,7 +4,7 @@
 // queue alone at full speed.
 //
 // Workload (a pure function of the options and the seed): `pipelines` signal-mode pipelines
-// without nodes (a run is the queue's own cost: claim, load pipeline and signals, complete),
+// without nodes (a run is the queue's own cost: the claim with its inputs, and the completion),
 // each watching 1–3 tickers drawn uniformly from the first half of `tickers` symbols. Signals
 // name one ticker drawn uniformly from all of them, so about half match nothing.
 //
