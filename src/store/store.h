@@ -136,7 +136,9 @@ class Store {
   // one Status per outcome, in order. The default makes one call per outcome and, after the
   // first `unavailable`, gives the rest that Status without trying them; a store with costly
   // round trips (PostgreSQL) records them all in one round trip, all or nothing, so that a
-  // failed call leaves every outcome `unavailable` (or the call's error) and safe to retry.
+  // failed call leaves every outcome `unavailable` (or the call's error) and safe to retry;
+  // only a result that is not valid JSON makes it record them one by one, so that the others
+  // are kept and that outcome alone gets `invalid_argument`.
   virtual std::vector<Status> FinishExecutions(const std::vector<ExecutionOutcome>& outcomes);
   // RUNNING executions whose lease expired go back to PENDING, or to FAILED ("lease expired after
   // N attempts") once attempts >= max_attempts.

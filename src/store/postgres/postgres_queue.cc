@@ -179,35 +179,10 @@ Status PostgresStore::RenewLease(int64_t execution_id, std::string_view worker,
   return Status::Ok();
 }
 
-Status PostgresStore::Finish(int64_t execution_id, std::string_view worker, const char* sql,
-                             std::string_view text, bool json) {
-  PgParams params;
-  params.Int8(execution_id).Text(worker);
-  std::string scratch;
-  if (text.empty()) {
-    params.Null(oid::kText);
-  } else {
-    params.Text(SafeText(text, json, &scratch));  // a result must never be refused for its bytes
-  }
-  params.Int8(clock_->NowMs());
-  auto r = Run(sql, params);
-  if (!r.ok()) return r.status();
-  if (r->rows() == 0) return NotOwned(execution_id, worker);
-  return Status::Ok();
-}
-
+// The single calls are batches of one: one statement for every way an execution finishes.
 Status PostgresStore::CompleteExecution(int64_t execution_id, std::string_view worker,
                                         std::string_view result_json) {
-  if (!result_json.empty() && !nlohmann::json::accept(result_json)) {
-    return Status::InvalidArgument("result: not valid JSON");
-  }
-  Status status =
-      Finish(execution_id, worker,
-             "UPDATE executions SET status = 'COMPLETED', result = $3::jsonb, "
-             "finished_at = GREATEST($4, started_at), "
-             "lease_expires_at = NULL WHERE id = $1 AND status = 'RUNNING' AND lease_owner = $2 "
-             "RETURNING id",
-             result_json, /*json=*/true);
+  Status status = FinishExecutions({{execution_id, worker, true, result_json}})[0];
   if (status.code() == "invalid_argument") {
     return Status::InvalidArgument("result: " + status.message());
   }
@@ -216,43 +191,29 @@ Status PostgresStore::CompleteExecution(int64_t execution_id, std::string_view w
 
 Status PostgresStore::FailExecution(int64_t execution_id, std::string_view worker,
                                     std::string_view error) {
-  return Finish(execution_id, worker,
-                "UPDATE executions SET status = 'FAILED', error = $3, "
-                "finished_at = GREATEST($4, started_at), "
-                "lease_expires_at = NULL WHERE id = $1 AND status = 'RUNNING' AND "
-                "lease_owner = $2 RETURNING id",
-                error, /*json=*/false);
+  return FinishExecutions({{execution_id, worker, false, error}})[0];
 }
 
 std::vector<Status> PostgresStore::FinishExecutions(const std::vector<ExecutionOutcome>& outcomes) {
   std::vector<Status> statuses(outcomes.size());
-  // As CompleteExecution / FailExecution, for every outcome whose result is valid JSON, in one
-  // statement over arrays: $1 ids, $2 workers, $3 completed, $4 texts (NULL for ""), $5 now.
+  if (outcomes.empty()) return statuses;
+  // One statement over arrays: $1 ids, $2 workers, $3 completed, $4 texts (NULL for ""), $5 now.
+  // The server parses each result as JSONB; texts go through SafeText, so that no outcome is
+  // refused for its bytes.
   PgParams params;
-  std::vector<size_t> sent;
   std::string scratch;
   params.BeginArray(oid::kInt8Array, oid::kInt8);
-  for (size_t i = 0; i < outcomes.size(); ++i) {
-    const ExecutionOutcome& o = outcomes[i];
-    if (o.completed && !o.text.empty() && !nlohmann::json::accept(o.text)) {
-      statuses[i] = Status::InvalidArgument("result: not valid JSON");
-      continue;
-    }
-    sent.push_back(i);
-    params.ElementInt8(o.execution_id);
-  }
-  if (sent.empty()) return statuses;
+  for (const ExecutionOutcome& o : outcomes) params.ElementInt8(o.execution_id);
   params.EndArray().BeginArray(oid::kTextArray, oid::kText);
-  for (size_t i : sent) params.ElementBytes(outcomes[i].worker);
+  for (const ExecutionOutcome& o : outcomes) params.ElementBytes(o.worker);
   params.EndArray().BeginArray(oid::kBoolArray, oid::kBool);
-  for (size_t i : sent) params.ElementBool(outcomes[i].completed);
+  for (const ExecutionOutcome& o : outcomes) params.ElementBool(o.completed);
   params.EndArray().BeginArray(oid::kTextArray, oid::kText);
-  for (size_t i : sent) {
-    const ExecutionOutcome& o = outcomes[i];
+  for (const ExecutionOutcome& o : outcomes) {
     if (o.text.empty()) {
       params.ElementNull();
     } else {
-      params.ElementBytes(SafeText(o.text, o.completed, &scratch));  // never refused for bytes
+      params.ElementBytes(SafeText(o.text, o.completed, &scratch));
     }
   }
   params.EndArray().Int8(clock_->NowMs());
@@ -266,20 +227,20 @@ std::vector<Status> PostgresStore::FinishExecutions(const std::vector<ExecutionO
       "text) WHERE e.id = u.id AND e.status = 'RUNNING' AND e.lease_owner = u.worker "
       "RETURNING e.id",
       params);
-  if (!r.ok() && r.status().code() == "invalid_argument" && sent.size() > 1) {
-    // One result the server refused (JSON the client parser accepted) must not sink the others.
+  if (!r.ok() && r.status().code() == "invalid_argument" && outcomes.size() > 1) {
+    // A result that is not valid JSON must not sink the others: one statement each, so that
+    // only its own outcome is refused.
     return Store::FinishExecutions(outcomes);
   }
-  std::unordered_set<int64_t> recorded;
-  if (r.ok()) {
-    for (int row = 0; row < r->rows(); ++row) recorded.insert(r->Int(row, 0));
+  if (!r.ok()) {
+    statuses.assign(outcomes.size(), r.status());
+    return statuses;
   }
-  for (size_t i : sent) {
-    const ExecutionOutcome& o = outcomes[i];
-    if (!r.ok()) {
-      statuses[i] = r.status();
-    } else if (!recorded.contains(o.execution_id)) {
-      statuses[i] = NotOwned(o.execution_id, o.worker);
+  std::unordered_set<int64_t> recorded;
+  for (int row = 0; row < r->rows(); ++row) recorded.insert(r->Int(row, 0));
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    if (!recorded.contains(outcomes[i].execution_id)) {
+      statuses[i] = NotOwned(outcomes[i].execution_id, outcomes[i].worker);
     }
   }
   return statuses;

@@ -115,10 +115,6 @@ class PostgresStore final : public Store, public MarketStore {
   // The claim statement `sql` (kClaimUpdate plus its RETURNING) with its parameters.
   Result<PgResult> Claim(const std::string& sql, std::string_view worker, int max,
                          std::chrono::milliseconds lease);
-  // RUNNING -> `sql`'s status for the execution owned by `worker`; `conflict` otherwise.
-  // `text` (JSON when `json`) goes through SafeText.
-  Status Finish(int64_t execution_id, std::string_view worker, const char* sql,
-                std::string_view text, bool json);
   void FirePipelinesChanged();
   void FireExecutionsEnqueued();
   void StartListener();
