@@ -164,17 +164,4 @@ std::optional<ExecutionOutcome> PipelineRunner::ToRecord(const Execution& execut
                           .text = completed ? outcome.result_json : outcome.error};
 }
 
-Status PipelineRunner::Record(const Execution& execution, std::string_view worker,
-                              const RunOutcome& outcome) const {
-  switch (outcome.kind) {
-    case RunOutcome::Kind::kCompleted:
-      return store_->CompleteExecution(execution.id, worker, outcome.result_json);
-    case RunOutcome::Kind::kFailed:
-      return store_->FailExecution(execution.id, worker, outcome.error);
-    case RunOutcome::Kind::kAbandoned:
-      break;
-  }
-  return Status::Ok();
-}
-
 }  // namespace sigflow

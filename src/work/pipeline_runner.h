@@ -1,4 +1,4 @@
-// PipelineRunner: runs the agents of one claimed execution's pipeline and records the outcome.
+// PipelineRunner: runs the agents of one claimed execution's pipeline and says what to record.
 //
 // Run(execution), for an execution the caller has claimed (it is RUNNING under the caller's
 // lease):
@@ -68,14 +68,9 @@ class PipelineRunner {
   RunOutcome Run(const Execution& execution, ExecutionInputs inputs,
                  const std::function<bool()>& keep_going = nullptr) const;
 
-  // Records `outcome` for `execution`, claimed under lease owner `worker`: CompleteExecution or
-  // FailExecution; a kAbandoned outcome records nothing and returns OK. Returns the store's
-  // Status: `conflict` when the lease was lost (the outcome is then dropped), `unavailable`, ...
-  Status Record(const Execution& execution, std::string_view worker,
-                const RunOutcome& outcome) const;
-
-  // What Record would write, for Store::FinishExecutions; nullopt for kAbandoned. A view into
-  // `outcome`, which must outlive it.
+  // What to record for `outcome` of `execution`, claimed under lease owner `worker`, with
+  // Store::FinishExecutions: COMPLETED with the result or FAILED with the error; nullopt for
+  // kAbandoned (record nothing; the lease runs out). A view into `outcome`, which must outlive it.
   static std::optional<ExecutionOutcome> ToRecord(const Execution& execution,
                                                   std::string_view worker,
                                                   const RunOutcome& outcome);

@@ -143,10 +143,16 @@ class PipelineRunnerTest : public ::testing::Test {
     return claimed.ok() && !claimed->empty() ? (*claimed)[0] : Execution{};
   }
 
+  // Records `outcome` as the worker pool does (ToRecord, FinishExecutions); OK for kAbandoned.
+  Status Record(const Execution& execution, const RunOutcome& outcome) {
+    auto record = PipelineRunner::ToRecord(execution, "w1", outcome);
+    return record ? store_->FinishExecutions({*record})[0] : Status::Ok();
+  }
+
   // Runs and records the claimed execution; returns it as stored afterwards.
   Execution RunAndRecord(const Execution& execution, RunOutcome* outcome) {
     *outcome = runner_->Run(execution);
-    Status recorded = runner_->Record(execution, "w1", *outcome);
+    Status recorded = Record(execution, *outcome);
     EXPECT_TRUE(recorded.ok()) << recorded.ToString();
     auto stored = store_->GetExecution(execution.id);
     EXPECT_TRUE(stored.ok()) << stored.status().ToString();
@@ -343,7 +349,7 @@ TEST_F(PipelineRunnerTest, PipelineRemovedAfterQueueingFailsWithClearError) {
   EXPECT_TRUE(outcome.pipeline_removed);
   // A store that keeps the execution records the error; one that removes a pipeline's
   // executions with it (SQLite: ON DELETE CASCADE) has nothing left to record it in.
-  const Status recorded = runner_->Record(claimed, "w1", outcome);
+  const Status recorded = Record(claimed, outcome);
   auto stored = store_->GetExecution(claimed.id);
   if (stored.ok()) {
     EXPECT_TRUE(recorded.ok()) << recorded.ToString();
@@ -364,7 +370,7 @@ TEST_F(PipelineRunnerTest, LostLeaseAbandonsTheRunAndRecordsNothing) {
   EXPECT_EQ(outcome.kind, RunOutcome::Kind::kAbandoned);
   EXPECT_EQ(outcome.error, "lease lost before node 1");
   EXPECT_EQ(outcome.nodes_run, 1);
-  EXPECT_TRUE(runner_->Record(claimed, "w1", outcome).ok());
+  EXPECT_TRUE(Record(claimed, outcome).ok());
   auto stored = store_->GetExecution(claimed.id);
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(stored->status, ExecutionStatus::kRunning);  // left to the reaper
