@@ -68,7 +68,7 @@ Result<int64_t> PostgresStore::EnqueueExecution(std::string_view pipeline_id,
   auto r =
       Run("WITH created AS (INSERT INTO executions (pipeline_id, status, triggered_by_signal, "
           "signal_ids, created_at) SELECT p.id, 'PENDING', $2, $3::jsonb, $4 FROM pipelines p "
-          "WHERE p.id = $1 RETURNING id) "
+          "WHERE p.id = $1 FOR KEY SHARE RETURNING id) "
           "SELECT c.id, pg_notify('sigflow_executions', '') FROM created c",
           params);
   if (r.status().code() == "conflict") {

@@ -158,6 +158,54 @@ TEST(PostgresRaceTest, ThreeStoresRandomOverlapsNeverDeadlockOrDuplicate) {
             0);
 }
 
+// No foreign key ties executions to pipelines (migration 5): their writers lock the pipeline
+// instead, and RemovePipeline deletes what they wrote. A dispatcher waking every pipeline and a
+// client enqueueing runs, racing the removal of each pipeline in turn, leave no execution and no
+// pair behind for a pipeline that is gone.
+TEST(PostgresRaceTest, RemovingPipelinesWhileWritersEnqueueLeavesNoOrphans) {
+  SIGFLOW_REQUIRE_POSTGRES();
+  TestSchema schema;
+  auto dispatcher_store = schema.Open(SystemClock::Default());
+  auto client_store = schema.Open(SystemClock::Default());
+  auto admin_store = schema.Open(SystemClock::Default());
+  constexpr int kPipelines = 40;
+  for (int p = 0; p < kPipelines; ++p) {
+    ASSERT_TRUE(admin_store->AddPipeline(SignalPipeline(Name("p", p), {"AAPL"})).ok());
+  }
+  std::atomic<bool> done{false};
+  std::atomic<int> woken{0}, enqueued{0};
+  std::thread dispatcher([&] {
+    for (int round = 0; !done; ++round) {
+      BatchBuilder batch;
+      batch.Signals(Name("s", round) + "-", 1);
+      for (int p = 0; p < kPipelines; ++p) batch.Match(Name("p", p), {0});
+      auto r = dispatcher_store->Wake(batch.Build(SystemClock::Default()->NowMs()));
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      woken += static_cast<int>(r->enqueued.size());
+      // Frees the pipelines for the next round, so every round writes again.
+      schema.Query("UPDATE executions SET status = 'COMPLETED' WHERE status = 'PENDING'");
+    }
+  });
+  std::thread client([&] {
+    for (int i = 0; !done; ++i) {
+      auto r = client_store->EnqueueExecution(Name("p", i % kPipelines), false, {});
+      if (r.ok()) ++enqueued;
+    }
+  });
+  for (int p = 0; p < kPipelines; ++p) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ASSERT_TRUE(admin_store->RemovePipeline(Name("p", p)).ok());
+  }
+  done = true;
+  dispatcher.join();
+  client.join();
+  EXPECT_GT(woken.load(), 0);
+  EXPECT_GT(enqueued.load(), 0);
+  EXPECT_EQ(schema.QueryInt("SELECT count(*) FROM pipelines"), 0);
+  EXPECT_EQ(schema.QueryInt("SELECT count(*) FROM executions"), 0);
+  EXPECT_EQ(schema.QueryInt("SELECT count(*) FROM signal_wakes"), 0);
+}
+
 // SKIP LOCKED: four workers on two store objects never get the same execution.
 TEST(PostgresRaceTest, ConcurrentClaimsNeverShareAnExecution) {
   SIGFLOW_REQUIRE_POSTGRES();

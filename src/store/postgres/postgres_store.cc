@@ -253,9 +253,10 @@ Result<std::vector<Pipeline>> PostgresStore::LoadSignalPipelines() {
       "jsonb_array_length(scanner_tickers) > 0");
 }
 
-// One transaction of two statements: the DELETE waits for any Wake holding the pipeline (FOR KEY
-// SHARE) and cascades to its executions; the second statement, with a snapshot taken after that
-// wait, removes every pair of signal_wakes, including those such a Wake just committed.
+// One transaction of two statements: the DELETE waits for any writer of executions holding the
+// pipeline (FOR KEY SHARE: a Wake, EnqueueExecution); the second, with a snapshot taken after that
+// wait, removes the pipeline's executions and signal_wakes pairs, including those such a writer
+// just committed. No foreign key does this (migration 5 explains why).
 Status PostgresStore::RemovePipeline(std::string_view id) {
   auto conn = pool_.Acquire();
   if (!conn.ok()) return conn.status();
@@ -271,7 +272,10 @@ Status PostgresStore::RemovePipeline(std::string_view id) {
     removed = Status::NotFound("pipeline " + std::string(id));
   }
   if (removed.ok()) {
-    removed = (*conn)->Exec("DELETE FROM signal_wakes WHERE pipeline_id = $1", params);
+    removed = (*conn)->Exec(
+        "WITH executions_removed AS (DELETE FROM executions WHERE pipeline_id = $1) "
+        "DELETE FROM signal_wakes WHERE pipeline_id = $1",
+        params);
   }
   if (!removed.ok()) {
     if ((*conn)->ok()) (*conn)->ExecScript("ROLLBACK");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -165,6 +166,25 @@ TEST_F(PostgresWakeTest, OverlappingBatchWakesWithTheFirstFreshSignal) {
   EXPECT_EQ(e->signal_ids, Ids("s", 5, 8));
   EXPECT_EQ(store_->Counts()->signal_wakes, 2);
   EXPECT_EQ(schema_.QueryInt("SELECT count(*) FROM signal_wakes WHERE signal_id = 's5'"), 1);
+
+  // The stored rows, not just the answer: the Wake writes a row's counts before it knows which
+  // signals are fresh, assuming s3 wakes p1, and must put the waking on s5 instead.
+  auto stored = store_->LoadSignals(Ids("s", 3, 8));
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  ASSERT_EQ(stored->size(), 5u);
+  const std::vector<std::array<uint32_t, 4>> expected = {
+      // matched, enqueued, skipped_running, duplicate
+      {1, 0, 1, 1},  // s3, s4: counted by the first batch (woken by s0); this one adds a
+      {1, 0, 1, 1},  // duplicate match each
+      {1, 1, 0, 0},  // s5
+      {1, 0, 1, 0},
+      {1, 0, 1, 0}};
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const SignalOutcome& o = (*stored)[i].outcome;
+    EXPECT_EQ((std::array<uint32_t, 4>{o.matched, o.enqueued, o.skipped_running, o.duplicate}),
+              expected[i])
+        << (*stored)[i].signal_id;
+  }
 }
 
 TEST_F(PostgresWakeTest, AllDuplicateMatchesWakeNothing) {
