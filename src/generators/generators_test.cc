@@ -1,6 +1,4 @@
 #include <gtest/gtest.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -13,16 +11,12 @@
 #include "generators/generator_runner.h"
 #include "generators/mock_generator.h"
 #include "generators/watchlist.h"
+#include "testing/temp_dir.h"
 
 namespace sigflow {
 namespace {
 
-std::string TempDir() {
-  char tmpl[] = "/tmp/sigflow-gen-XXXXXX";
-  const char* dir = mkdtemp(tmpl);
-  EXPECT_NE(dir, nullptr);
-  return dir;
-}
+using testing::TempDir;
 
 std::unique_ptr<SignalGenerator> Mock(const nlohmann::json& config) {
   GeneratorRegistry registry;
@@ -104,7 +98,8 @@ TEST(MockGeneratorTest, BadConfigNamesTheKey) {
 }
 
 TEST(WatchlistTest, LoadsSeedFormatAndNormalises) {
-  const std::string path = TempDir() + "/watchlist.json";
+  TempDir dir("sigflow-gen-");
+  const std::string path = dir.File("watchlist.json");
   std::ofstream(path) << R"({"version": "1.0", "description": "test",
                             "tickers": ["AAPL", "msft", "AAPL", "BRK.B"]})";
   auto wl = LoadWatchlist(path);
@@ -114,28 +109,29 @@ TEST(WatchlistTest, LoadsSeedFormatAndNormalises) {
 }
 
 TEST(WatchlistTest, ErrorsNameFileAndKey) {
-  const std::string dir = TempDir();
-  auto missing = LoadWatchlist(dir + "/nope.json");
+  TempDir dir("sigflow-gen-");
+  auto missing = LoadWatchlist(dir.File("nope.json"));
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), "not_found");
   EXPECT_NE(missing.status().message().find("nope.json"), std::string::npos);
 
-  std::ofstream(dir + "/bad.json") << "{not json";
-  EXPECT_EQ(LoadWatchlist(dir + "/bad.json").status().code(), "invalid_argument");
+  std::ofstream(dir.File("bad.json")) << "{not json";
+  EXPECT_EQ(LoadWatchlist(dir.File("bad.json")).status().code(), "invalid_argument");
 
-  std::ofstream(dir + "/nolist.json") << R"({"tickers": "AAPL"})";
-  auto nolist = LoadWatchlist(dir + "/nolist.json");
+  std::ofstream(dir.File("nolist.json")) << R"({"tickers": "AAPL"})";
+  auto nolist = LoadWatchlist(dir.File("nolist.json"));
   ASSERT_FALSE(nolist.ok());
   EXPECT_NE(nolist.status().message().find("tickers"), std::string::npos);
 
-  std::ofstream(dir + "/badsym.json") << R"({"tickers": ["AA PL"]})";
-  EXPECT_FALSE(LoadWatchlist(dir + "/badsym.json").ok());
-  std::ofstream(dir + "/empty.json") << R"({"tickers": []})";
-  EXPECT_FALSE(LoadWatchlist(dir + "/empty.json").ok());
+  std::ofstream(dir.File("badsym.json")) << R"({"tickers": ["AA PL"]})";
+  EXPECT_FALSE(LoadWatchlist(dir.File("badsym.json")).ok());
+  std::ofstream(dir.File("empty.json")) << R"({"tickers": []})";
+  EXPECT_FALSE(LoadWatchlist(dir.File("empty.json")).ok());
 }
 
 TEST(GeneratorRunnerTest, PublishesEveryGeneratedSignalToTheBus) {
-  const std::string db = TempDir() + "/bus.db";
+  TempDir dir("sigflow-gen-");
+  const std::string db = dir.File("bus.db");
   auto producer = OpenEmbeddedProducer(db, kDefaultSignalTopic);
   ASSERT_TRUE(producer.ok()) << producer.status().ToString();
   auto consumer = OpenEmbeddedConsumer(db, kDefaultSignalTopic, "test", OffsetReset::kEarliest);
@@ -154,7 +150,8 @@ TEST(GeneratorRunnerTest, PublishesEveryGeneratedSignalToTheBus) {
 }
 
 TEST(GeneratorRunnerTest, RunsOnItsIntervalUntilStopped) {
-  const std::string db = TempDir() + "/bus.db";
+  TempDir dir("sigflow-gen-");
+  const std::string db = dir.File("bus.db");
   auto producer = OpenEmbeddedProducer(db, kDefaultSignalTopic);
   ASSERT_TRUE(producer.ok());
   std::vector<std::unique_ptr<SignalGenerator>> gens;

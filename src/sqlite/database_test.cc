@@ -1,27 +1,16 @@
 #include "sqlite/database.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <string>
 
+#include "testing/temp_dir.h"
+
 namespace sigflow::sqlite {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "sigflow_sqlite_XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using sigflow::testing::TempDir;
 
 // prefix + n, by appending (GCC 12's -Wrestrict misfires on "literal" + std::string at -O3).
 std::string Name(std::string prefix, int n) {

@@ -1,22 +1,15 @@
 #include "trigger/batcher.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <deque>
 #include <thread>
 
 #include "bus/embedded/embedded_log.h"
+#include "testing/temp_dir.h"
 
 namespace sigflow {
 namespace {
-
-std::string TempDb() {
-  char tmpl[] = "/tmp/sigflow-batcher-XXXXXX";
-  const char* dir = mkdtemp(tmpl);
-  EXPECT_NE(dir, nullptr);
-  return std::string(dir) + "/bus.db";
-}
 
 // A bus consumer that always has one more record ready: a flood that never runs dry.
 class EndlessConsumer final : public BusConsumer {
@@ -34,7 +27,8 @@ class EndlessConsumer final : public BusConsumer {
 };
 
 struct Fixture {
-  std::string db = TempDb();
+  testing::TempDir dir{"sigflow-batcher-"};
+  std::string db = dir.File("bus.db");
   std::unique_ptr<BusProducer> producer;
   std::unique_ptr<BusConsumer> consumer;
   Fixture() {

@@ -13,7 +13,6 @@
 // Either way the result is exact: every signal recorded once, no pipeline woken twice by one
 // signal, and every redelivery counted as a duplicate.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <atomic>
 #include <chrono>
@@ -25,6 +24,7 @@
 #include "bus/kafka/kafka_bus.h"
 #include "bus/kafka/mock_cluster.h"
 #include "store/sqlite/sqlite_store.h"
+#include "testing/temp_dir.h"
 #include "trigger/dispatcher_test_util.h"
 #include "trigger/trigger_dispatcher.h"
 
@@ -80,9 +80,8 @@ TEST_P(KafkaRevokeTest, BatchHeldAtRevokeIsFlushedAndTheResultIsExact) {
   auto producer = KafkaProducer::Open(options);
   ASSERT_TRUE(producer.ok()) << producer.status().ToString();
 
-  char tmpl[] = "/tmp/sigflow-kafka-revoke-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  auto store = OpenSqliteStore(std::string(tmpl) + "/sigflow.db");
+  testing::TempDir dir("sigflow-kafka-revoke-");
+  auto store = OpenSqliteStore(dir.File("sigflow.db"));
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   const std::vector<std::string> tickers = {"AAPL", "MSFT", "NVDA", "TSLA", "AMZN", "GOOGL"};
   for (const auto& t : tickers) {

@@ -2,7 +2,6 @@
 // gets that batch flushed (store transaction, then commit) from inside the revoke listener, so
 // the partition's next owner does not see its records again.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <algorithm>
 #include <map>
@@ -10,6 +9,7 @@
 
 #include "store/forwarding_store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "testing/temp_dir.h"
 #include "trigger/dispatcher_test_util.h"
 #include "trigger/trigger_dispatcher.h"
 
@@ -101,10 +101,7 @@ class FakeGroupConsumer final : public BusConsumer {
 class RevokeFlushTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sigflow-revoke-XXXXXX";
-    const char* dir = mkdtemp(tmpl);
-    ASSERT_NE(dir, nullptr);
-    auto store = OpenSqliteStore(std::string(dir) + "/sigflow.db");
+    auto store = OpenSqliteStore(dir_.File("sigflow.db"));
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
     Pipeline p;
@@ -131,6 +128,7 @@ class RevokeFlushTest : public ::testing::Test {
     return duplicates;
   }
 
+  testing::TempDir dir_{"sigflow-revoke-"};
   std::unique_ptr<Store> store_;
   FakeLog log_;
   TriggerDispatcherOptions options_;

@@ -1,11 +1,11 @@
 // The trigger dispatcher under the trading state: HALTED wakes nothing and counts each match as
 // trading_halted; the state is read per interval, never per signal.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include "bus/embedded/embedded_log.h"
 #include "store/sqlite/sqlite_ledger.h"
 #include "store/sqlite/sqlite_store.h"
+#include "testing/temp_dir.h"
 #include "trigger/trigger_dispatcher.h"
 
 namespace sigflow {
@@ -33,10 +33,6 @@ class ScriptedReader final : public TradingStateReader {
 class TradingHaltTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/sigflow-halt-XXXXXX";
-    const char* dir = mkdtemp(tmpl);
-    ASSERT_NE(dir, nullptr);
-    db_ = std::string(dir) + "/sigflow.db";
     auto store = OpenSqliteStore(db_);
     ASSERT_TRUE(store.ok());
     store_ = std::move(store).value();
@@ -76,7 +72,8 @@ class TradingHaltTest : public ::testing::Test {
     return counts.ok() ? counts->executions_pending : -1;
   }
 
-  std::string db_;
+  testing::TempDir dir_{"sigflow-halt-"};
+  std::string db_ = dir_.File("sigflow.db");
   std::unique_ptr<Store> store_;
   std::unique_ptr<BusProducer> producer_;
   std::unique_ptr<BusConsumer> consumer_;

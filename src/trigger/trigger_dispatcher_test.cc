@@ -1,7 +1,6 @@
 #include "trigger/trigger_dispatcher.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <map>
 #include <set>
@@ -9,21 +8,16 @@
 #include "bus/embedded/embedded_log.h"
 #include "store/forwarding_store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "testing/temp_dir.h"
 #include "trigger/dispatcher_test_util.h"
 #include "trigger/pipeline_cache.h"
 
 namespace sigflow {
 namespace {
 
+using testing::TempDir;
 using testing_util::FlakyStore;
 using testing_util::SignalJson;
-
-std::string TempDb() {
-  char tmpl[] = "/tmp/sigflow-dispatch-XXXXXX";
-  const char* dir = mkdtemp(tmpl);
-  EXPECT_NE(dir, nullptr);
-  return std::string(dir) + "/sigflow.db";
-}
 
 // A consumer that forwards to a real one but can be told to fail its next commits: the crash
 // window between the store transaction and the offset commit.
@@ -57,7 +51,6 @@ class CountingStore final : public ForwardingStore {
 class TriggerDispatcherTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = TempDb();
     auto store = OpenSqliteStore(db_);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
@@ -113,7 +106,8 @@ class TriggerDispatcherTest : public ::testing::Test {
     return e.ok() ? *e : std::vector<Execution>{};
   }
 
-  std::string db_;
+  TempDir dir_{"sigflow-dispatch-"};
+  std::string db_ = dir_.File("sigflow.db");
   std::unique_ptr<Store> store_;
   std::unique_ptr<BusProducer> producer_;
   TriggerDispatcherOptions options_;

@@ -1,12 +1,11 @@
-// Helpers shared by the SqliteStore tests: temp directories, pipelines, hand-built WakeBatches.
+// Helpers shared by the SqliteStore tests: pipelines, hand-built WakeBatches, and (through
+// testing/temp_dir.h) temp directories.
 #pragma once
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <algorithm>
 #include <deque>
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <set>
@@ -15,22 +14,9 @@
 
 #include "core/clock.h"
 #include "store/sqlite/sqlite_store.h"
+#include "testing/temp_dir.h"
 
 namespace sigflow::testing {
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "sigflow_store_XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 inline std::unique_ptr<Store> OpenOrDie(const std::string& path, const Clock* clock) {
   auto store = OpenSqliteStore(path, clock);
