@@ -43,6 +43,9 @@ Status Runtime::StartWorkers(const Settings& settings) {
   if (Status s = RegisterBuiltinAgents(agents_.get(), services); !s.ok()) return s;
   WorkerOptions options;
   options.threads = settings.worker_threads;
+  options.claim_batch = settings.claim_batch;
+  options.lease = settings.worker_lease;
+  options.record_wait = settings.record_wait;
   workers_ = std::make_shared<WorkerPool>(store_.get(), agents_.get(), options);
   if (Status s = workers_->Start(); !s.ok()) return s;
   // Executions queued by other processes (a separate `sigflow dispatch`) wake the workers at once

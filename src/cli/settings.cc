@@ -168,6 +168,27 @@ Result<Settings> LoadSettings(const SettingFlags& flags) {
     }
   }
 
+  if (auto v = Env("SIGFLOW_CLAIM_BATCH")) {
+    auto n = ParsePositiveInt(*v);
+    if (!n || *n > 10'000) {
+      errors.push_back("SIGFLOW_CLAIM_BATCH: expected an integer from 1 to 10000, got '" + *v +
+                       "'");
+    } else {
+      s.claim_batch = static_cast<int>(*n);
+    }
+  }
+  ReadSeconds("SIGFLOW_LEASE_SECONDS", /*allow_zero=*/false, &s.worker_lease, &errors);
+  // A lease under a second would be renewed more often than the store can be expected to answer.
+  if (s.worker_lease < std::chrono::seconds(1)) {
+    errors.push_back("SIGFLOW_LEASE_SECONDS: expected at least 1 second, got '" +
+                     Env("SIGFLOW_LEASE_SECONDS").value_or("") + "'");
+  }
+  ReadSeconds("SIGFLOW_RECORD_WAIT_SECONDS", /*allow_zero=*/true, &s.record_wait, &errors);
+  if (s.record_wait >= s.worker_lease) {
+    errors.push_back("SIGFLOW_RECORD_WAIT_SECONDS: must be shorter than the lease (" +
+                     std::to_string(s.worker_lease.count()) + " ms)");
+  }
+
   if (auto v = Env("KAFKA_BOOTSTRAP_SERVERS")) {
     s.kafka_bootstrap_servers = *v;
     s.bus = BusKind::kKafka;
@@ -224,6 +245,9 @@ std::string EnvironmentHelp() {
   VOLATILITY_BREAKOUT_CHECK_INTERVAL_SECONDS  volatility breakout check period (300)
   PRICE_LEVEL_CHECK_INTERVAL_SECONDS          price level check period         (300)
   SIGFLOW_WORKERS                 worker threads                 (2)
+  SIGFLOW_CLAIM_BATCH             executions a worker claims per store call (8)
+  SIGFLOW_LEASE_SECONDS           a claim's lease, renewed while it runs (30)
+  SIGFLOW_RECORD_WAIT_SECONDS     an outcome waits this long for the rest of its claim (0.01)
   KAFKA_BOOTSTRAP_SERVERS         Kafka brokers; when set, the bus is Kafka (unset: embedded log)
   SIGFLOW_BUS                     embedded | kafka               (kafka if KAFKA_BOOTSTRAP_SERVERS)
   SIGFLOW_KAFKA_PROPERTIES        extra librdkafka properties, key=value,key=value

@@ -9,9 +9,11 @@ namespace {
 class SettingsTest : public ::testing::Test {
  protected:
   void TearDown() override {
-    for (const char* name : {"BATCH_SIZE", "BATCH_TIMEOUT_SECONDS",
-                             "CACHE_REFRESH_INTERVAL_SECONDS", "KAFKA_AUTO_OFFSET_RESET",
-                             "LOG_LEVEL", "SIGFLOW_STORE", "SIGFLOW_BATCHING", "SIGFLOW_WORKERS"}) {
+    for (const char* name :
+         {"BATCH_SIZE", "BATCH_TIMEOUT_SECONDS", "CACHE_REFRESH_INTERVAL_SECONDS",
+          "KAFKA_AUTO_OFFSET_RESET", "LOG_LEVEL", "SIGFLOW_STORE", "SIGFLOW_BATCHING",
+          "SIGFLOW_WORKERS", "SIGFLOW_CLAIM_BATCH", "SIGFLOW_LEASE_SECONDS",
+          "SIGFLOW_RECORD_WAIT_SECONDS"}) {
       unsetenv(name);
     }
   }
@@ -27,6 +29,38 @@ TEST_F(SettingsTest, DefaultsAreTheSeeds) {
   EXPECT_EQ(s->topic, "trading-signals");
   EXPECT_EQ(s->consumer_group, "trigger-dispatcher");
   EXPECT_EQ(s->store_path, "./data/sigflow.db");
+  EXPECT_EQ(s->claim_batch, 8);
+  EXPECT_EQ(s->worker_lease.count(), 30'000);
+  EXPECT_EQ(s->record_wait.count(), 10);
+}
+
+TEST_F(SettingsTest, WorkerQueueSettingsComeFromTheEnvironment) {
+  setenv("SIGFLOW_CLAIM_BATCH", "64", 1);
+  setenv("SIGFLOW_LEASE_SECONDS", "120", 1);
+  setenv("SIGFLOW_RECORD_WAIT_SECONDS", "0", 1);
+  auto s = LoadSettings({});
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->claim_batch, 64);
+  EXPECT_EQ(s->worker_lease.count(), 120'000);
+  EXPECT_EQ(s->record_wait.count(), 0);
+}
+
+TEST_F(SettingsTest, BadWorkerQueueSettingsAreReportedByName) {
+  setenv("SIGFLOW_CLAIM_BATCH", "0", 1);
+  setenv("SIGFLOW_LEASE_SECONDS", "0.5", 1);
+  setenv("SIGFLOW_RECORD_WAIT_SECONDS", "soon", 1);
+  auto s = LoadSettings({});
+  ASSERT_FALSE(s.ok());
+  for (const char* name :
+       {"SIGFLOW_CLAIM_BATCH", "SIGFLOW_LEASE_SECONDS", "SIGFLOW_RECORD_WAIT_SECONDS"}) {
+    EXPECT_NE(s.status().message().find(name), std::string::npos) << name;
+  }
+  unsetenv("SIGFLOW_CLAIM_BATCH");
+  unsetenv("SIGFLOW_LEASE_SECONDS");
+  setenv("SIGFLOW_RECORD_WAIT_SECONDS", "30", 1);  // not shorter than the default lease
+  s = LoadSettings({});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("SIGFLOW_RECORD_WAIT_SECONDS"), std::string::npos);
 }
 
 TEST_F(SettingsTest, EnvironmentOverridesDefaultsAndFlagsOverrideEnvironment) {
