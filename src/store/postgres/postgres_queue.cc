@@ -83,19 +83,6 @@ Result<int64_t> PostgresStore::EnqueueExecution(std::string_view pipeline_id,
   return r->Int(0, 0);
 }
 
-// The claim: the oldest PENDING rows nobody else is locking, locked and updated at once, in one
-// statement. ARRAY(...) runs the sub-select exactly once. started_at is never before the row's
-// creation nor before the previous execution of its pipeline finished (see the top of this file).
-// $1 worker, $2 lease expiry, $3 now, $4 how many. RETURNING follows.
-constexpr char kClaimUpdate[] =
-    "UPDATE executions AS e SET status = 'RUNNING', attempts = e.attempts + 1, "
-    "lease_owner = $1, lease_expires_at = $2, "
-    "started_at = GREATEST($3, e.created_at, (SELECT p.finished_at FROM executions p "
-    "WHERE p.pipeline_id = e.pipeline_id AND p.id < e.id ORDER BY p.id DESC LIMIT 1)) "
-    "WHERE e.id = ANY (ARRAY(SELECT id FROM executions WHERE status = 'PENDING' "
-    "ORDER BY created_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)) AND e.status = 'PENDING' "
-    "RETURNING ";
-
 Result<PgResult> PostgresStore::Claim(const std::string& sql, std::string_view worker, int max,
                                       std::chrono::milliseconds lease) {
   const int64_t now = clock_->NowMs();

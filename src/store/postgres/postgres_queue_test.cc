@@ -5,6 +5,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "store/postgres/postgres_store_impl.h"
 #include "store/postgres/postgres_test_util.h"
 
 namespace sigflow {
@@ -232,6 +233,44 @@ TEST_F(PostgresQueueTest, PartialUniqueIndexRejectsASecondActiveExecution) {
     EXPECT_TRUE(schema_.Try(insert + status + "', 1)").ok()) << status;
   }
   EXPECT_EQ(schema_.Try(insert + "DONE', 1)").code(), "invalid_argument");  // CHECK on status
+}
+
+// Rows removed by a filter, over a plan (EXPLAIN (FORMAT JSON)) and all its children.
+int64_t RowsRemovedByFilters(const nlohmann::json& node) {
+  int64_t removed = node.value("Rows Removed by Filter", int64_t{0});
+  for (const auto& child : node.value("Plans", nlohmann::json::array())) {
+    removed += RowsRemovedByFilters(child);
+  }
+  return removed;
+}
+
+// A young database: the queue was analyzed while it held a few finished rows, then a backlog of
+// 20,000 PENDING rows arrived before autovacuum looked again. The claim still reads about the
+// rows it claims, not the backlog (see kClaimUpdate).
+TEST_F(PostgresQueueTest, ClaimDoesNotScanTheBacklog) {
+  schema_.Query("ALTER TABLE executions SET (autovacuum_enabled = false)");
+  schema_.Query(
+      "INSERT INTO pipelines (id, name, trigger_mode, scanner_tickers, created_at, updated_at) "
+      "SELECT 'b' || g, 'b' || g, 'signal', '[\"AAPL\"]', 1, 1 FROM generate_series(1, 20000) g");
+  schema_.Query(
+      "INSERT INTO executions (pipeline_id, status, created_at) "
+      "SELECT 'b' || g, 'COMPLETED', g FROM generate_series(1, 200) g");
+  schema_.Query("ANALYZE executions");
+  schema_.Query(
+      "INSERT INTO executions (pipeline_id, status, created_at) "
+      "SELECT 'b' || g, 'PENDING', g FROM generate_series(1, 20000) g");
+
+  // The statement as ClaimExecutions sends it, with its parameters written in.
+  std::string claim = std::string(store_postgres::kClaimUpdate) + "e.id";
+  for (const auto& [param, value] : std::vector<std::pair<std::string, std::string>>{
+           {"$1", "'w'"}, {"$2", "40000"}, {"$3", "10000"}, {"$4", "64"}}) {
+    claim.replace(claim.find(param), param.size(), value);
+  }
+  auto plan = schema_.Query("EXPLAIN (ANALYZE, FORMAT JSON) " + claim);
+  ASSERT_EQ(plan.rows(), 1);
+  const auto root = nlohmann::json::parse(plan.Text(0, 0))[0];
+  EXPECT_EQ(root["Plan"].value("Actual Rows", int64_t{-1}), 64);
+  EXPECT_LT(RowsRemovedByFilters(root["Plan"]), 1000) << root.dump(1);
 }
 
 }  // namespace

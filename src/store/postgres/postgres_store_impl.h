@@ -28,6 +28,25 @@ namespace sigflow::store_postgres {
 inline constexpr char kPipelinesChannel[] = "sigflow_pipelines";
 inline constexpr char kExecutionsChannel[] = "sigflow_executions";
 
+// The claim: the oldest PENDING rows nobody else is locking, locked and updated at once, in one
+// statement. ARRAY(...) runs the sub-select exactly once. started_at is never before the row's
+// creation nor before the previous execution of its pipeline finished (postgres_queue.cc).
+// $1 worker, $2 lease expiry, $3 now, $4 how many. RETURNING follows.
+//
+// The UPDATE finds its rows by id alone. The sub-select holds them FOR UPDATE, and only PENDING
+// ones, so no one can change their status before this statement does. Repeating
+// `status = 'PENDING'` here let the planner, with the statistics of a young database (analyzed
+// before the backlog), take the PENDING index and filter it by id: 199,936 rows removed for 64
+// claimed, 60 ms a claim against 2.4 ms. PostgresQueueTest.ClaimDoesNotScanTheBacklog guards it.
+inline constexpr char kClaimUpdate[] =
+    "UPDATE executions AS e SET status = 'RUNNING', attempts = e.attempts + 1, "
+    "lease_owner = $1, lease_expires_at = $2, "
+    "started_at = GREATEST($3, e.created_at, (SELECT p.finished_at FROM executions p "
+    "WHERE p.pipeline_id = e.pipeline_id AND p.id < e.id ORDER BY p.id DESC LIMIT 1)) "
+    "WHERE e.id = ANY (ARRAY(SELECT id FROM executions WHERE status = 'PENDING' "
+    "ORDER BY created_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)) "
+    "RETURNING ";
+
 // Column list shared by every query that reads a whole execution (see ReadExecution).
 inline constexpr char kExecutionColumns[] =
     "id, pipeline_id, status, triggered_by_signal, signal_ids::text, result::text, error, "
