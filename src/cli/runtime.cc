@@ -41,12 +41,7 @@ Status Runtime::StartWorkers(const Settings& settings) {
   // The agents reach the market tables and the ledger of this store, through their interfaces.
   const AgentServices services{MarketStoreOf(store_.get()), ledger_.get(), SystemClock::Default()};
   if (Status s = RegisterBuiltinAgents(agents_.get(), services); !s.ok()) return s;
-  WorkerOptions options;
-  options.threads = settings.worker_threads;
-  options.claim_batch = settings.claim_batch;
-  options.lease = settings.worker_lease;
-  options.record_wait = settings.record_wait;
-  workers_ = std::make_shared<WorkerPool>(store_.get(), agents_.get(), options);
+  workers_ = std::make_shared<WorkerPool>(store_.get(), agents_.get(), settings.workers);
   if (Status s = workers_->Start(); !s.ok()) return s;
   // Executions queued by other processes (a separate `sigflow dispatch`) wake the workers at once
   // where the store can tell (PostgreSQL NOTIFY); elsewhere the idle poll finds them.

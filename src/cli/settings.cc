@@ -157,14 +157,14 @@ Result<Settings> LoadSettings(const SettingFlags& flags) {
       errors.push_back("--workers: expected 1 to 256, got " +
                        std::to_string(*flags.worker_threads));
     } else {
-      s.worker_threads = *flags.worker_threads;
+      s.workers.threads = *flags.worker_threads;
     }
   } else if (auto v = Env("SIGFLOW_WORKERS")) {
     auto n = ParsePositiveInt(*v);
     if (!n || *n > 256) {
       errors.push_back("SIGFLOW_WORKERS: expected an integer from 1 to 256, got '" + *v + "'");
     } else {
-      s.worker_threads = static_cast<int>(*n);
+      s.workers.threads = static_cast<int>(*n);
     }
   }
 
@@ -174,20 +174,11 @@ Result<Settings> LoadSettings(const SettingFlags& flags) {
       errors.push_back("SIGFLOW_CLAIM_BATCH: expected an integer from 1 to 10000, got '" + *v +
                        "'");
     } else {
-      s.claim_batch = static_cast<int>(*n);
+      s.workers.claim_batch = static_cast<int>(*n);
     }
   }
-  ReadSeconds("SIGFLOW_LEASE_SECONDS", /*allow_zero=*/false, &s.worker_lease, &errors);
-  // A lease under a second would be renewed more often than the store can be expected to answer.
-  if (s.worker_lease < std::chrono::seconds(1)) {
-    errors.push_back("SIGFLOW_LEASE_SECONDS: expected at least 1 second, got '" +
-                     Env("SIGFLOW_LEASE_SECONDS").value_or("") + "'");
-  }
-  ReadSeconds("SIGFLOW_RECORD_WAIT_SECONDS", /*allow_zero=*/true, &s.record_wait, &errors);
-  if (s.record_wait >= s.worker_lease) {
-    errors.push_back("SIGFLOW_RECORD_WAIT_SECONDS: must be shorter than the lease (" +
-                     std::to_string(s.worker_lease.count()) + " ms)");
-  }
+  ReadSeconds("SIGFLOW_LEASE_SECONDS", /*allow_zero=*/false, &s.workers.lease, &errors);
+  ReadSeconds("SIGFLOW_RECORD_WAIT_SECONDS", /*allow_zero=*/true, &s.workers.record_wait, &errors);
 
   if (auto v = Env("KAFKA_BOOTSTRAP_SERVERS")) {
     s.kafka_bootstrap_servers = *v;

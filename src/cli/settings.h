@@ -15,6 +15,7 @@
 #include "core/status.h"
 #include "obs/log.h"
 #include "trigger/dispatcher_options.h"
+#include "work/worker_options.h"
 
 namespace sigflow {
 
@@ -39,12 +40,10 @@ struct Settings {
   // GOLDEN_CROSS_CHECK_INTERVAL_SECONDS, DEATH_CROSS_CHECK_INTERVAL_SECONDS,
   // VOLATILITY_BREAKOUT_CHECK_INTERVAL_SECONDS, PRICE_LEVEL_CHECK_INTERVAL_SECONDS (else 300 s).
   std::map<std::string, std::chrono::milliseconds> generator_intervals;
-  int worker_threads = 2;  // --workers, SIGFLOW_WORKERS
-  // The worker pool's claim and record (work/worker_pool.h, WorkerOptions, has the defaults and
-  // what each trades off): SIGFLOW_CLAIM_BATCH, SIGFLOW_LEASE_SECONDS, SIGFLOW_RECORD_WAIT_SECONDS.
-  int claim_batch = 8;
-  std::chrono::milliseconds worker_lease{30'000};
-  std::chrono::milliseconds record_wait{10};
+  // The worker pool, with WorkerOptions' defaults: threads (--workers, SIGFLOW_WORKERS),
+  // claim_batch (SIGFLOW_CLAIM_BATCH), lease (SIGFLOW_LEASE_SECONDS), record_wait
+  // (SIGFLOW_RECORD_WAIT_SECONDS).
+  WorkerOptions workers;
   // SIGFLOW_BUS=embedded|kafka; default kafka when KAFKA_BOOTSTRAP_SERVERS is set.
   BusKind bus = BusKind::kEmbedded;
   std::string kafka_bootstrap_servers;  // KAFKA_BOOTSTRAP_SERVERS
