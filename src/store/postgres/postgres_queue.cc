@@ -75,7 +75,7 @@ Result<int64_t> PostgresStore::EnqueueExecution(std::string_view pipeline_id,
     return Status::Error("conflict", "pipeline " + std::string(pipeline_id) +
                                          " already has a PENDING or RUNNING execution");
   }
-  if (r.status().code() == "not_found" || (r.ok() && r->rows() == 0)) {
+  if (r.ok() && r->rows() == 0) {  // the pipeline is gone (its lock found no row)
     return Status::NotFound("pipeline " + std::string(pipeline_id));
   }
   if (!r.ok()) return r.status();

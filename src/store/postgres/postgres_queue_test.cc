@@ -260,7 +260,8 @@ TEST_F(PostgresQueueTest, ClaimDoesNotScanTheBacklog) {
       "INSERT INTO executions (pipeline_id, status, created_at) "
       "SELECT 'b' || g, 'PENDING', g FROM generate_series(1, 20000) g");
 
-  // The statement as ClaimExecutions sends it, with its parameters written in.
+  // The claim's UPDATE as both claims send it (they differ only in what follows RETURNING),
+  // with its parameters written in.
   std::string claim = std::string(store_postgres::kClaimUpdate) + "e.id";
   for (const auto& [param, value] : std::vector<std::pair<std::string, std::string>>{
            {"$1", "'w'"}, {"$2", "40000"}, {"$3", "10000"}, {"$4", "64"}}) {
