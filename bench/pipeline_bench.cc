@@ -269,6 +269,14 @@ struct Bench {
     size_t sent = 0;
     Status publish_error;
     const auto started = Steady::now();
+    const int64_t started_us = SteadyMicros();
+    // A paced signal arrives at its scheduled time; its latency counts from then, so the wait for
+    // the next publish interval (and a producer that fell behind) is part of it.
+    auto arrival_us = [&](size_t seq) {
+      return started_us +
+             static_cast<int64_t>(static_cast<double>(seq) * 1e6 / static_cast<double>(load));
+    };
+    auto next_publish = started;
     for (;;) {
       const double elapsed = SecondsSince(started);
       if (elapsed >= o.seconds || sent >= cap) break;
@@ -294,13 +302,21 @@ struct Bench {
         records.push_back(OutgoingRecord{keys[i], payloads[i]});
       }
       const int64_t now = SteadyMicros();
-      for (size_t i = 0; i < n; ++i) publish_us[sent + i].store(now, std::memory_order_release);
+      for (size_t i = 0; i < n; ++i) {
+        publish_us[sent + i].store(load > 0 ? arrival_us(sent + i) : now,
+                                   std::memory_order_release);
+      }
       Status s = (*producer)->PublishBatch(records);
       if (!s.ok()) {
         publish_error = s;
         break;
       }
       sent += n;
+      if (load > 0 && o.publish_interval.count() > 0) {
+        // One publish per interval, as a producer with linger.ms = interval would send them.
+        while (next_publish <= Steady::now()) next_publish += o.publish_interval;
+        std::this_thread::sleep_until(next_publish);
+      }
     }
     const double publish_seconds = SecondsSince(started);
 
@@ -338,6 +354,7 @@ struct Bench {
         {"backend", w.backend},
         {"offered_signals_per_sec", load > 0 ? nlohmann::json(load) : nlohmann::json("max")},
         {"seconds", o.seconds},
+        {"publish_interval_us", load > 0 ? o.publish_interval.count() : 0},
         {"pipelines", o.pipelines},
         {"tickers", o.tickers},
         {"batch_size", o.batch_size},

@@ -13,16 +13,19 @@
 //    publish while at most `max_in_flight` signals are published but not yet dispatched, which
 //    keeps the bus's retention from dropping any), `seconds` of publishing to a fresh topic, then
 //    the dispatcher drains what is left. sustained_signals_per_sec = signals dispatched / time
-//    from the first publish to the last dispatch. Latency per signal, in microseconds: from the
-//    producer's call that published it to the commit of the store transaction of the batch that
-//    carried it (the transaction that created its execution, or found its pipelines already
-//    queued); p50/p99/p99.9 over every signal. Database round trips are counted at the client
-//    (every statement the dispatcher's store connection sent, cache refreshes included), per
-//    batch and per signal; batches_without_round_trip counts the batches that cost none.
-//    Workers run meanwhile, on their own store connection(s); their figures are in the line too.
-//    With `dispatchers` > 1, that many dispatchers share the topic as one consumer group (each
-//    on its own thread and store connection, as separate processes would); figures are summed.
-//    batch_processing_us / store_wake_us split a batch's time: all of it, and the Wake call.
+//    from the first publish to the last dispatch. At a paced load, signal k arrives at k / load
+//    seconds, and the producer publishes what has arrived once per `publish_interval`. Latency
+//    per signal, in microseconds: from its arrival (at load max: from the producer's call that
+//    published it) to the commit of the store transaction of the batch that carried it (the
+//    transaction that created its execution, or found its pipelines already queued); so the
+//    wait for the next publish is part of it. p50/p99/p99.9 over every signal. Database round trips
+//    are counted at the client (every statement the dispatcher's store connection sent, cache
+//    refreshes included), per batch and per signal; batches_without_round_trip counts the batches
+//    that cost none. Workers run meanwhile, on their own store connection(s); their figures are in
+//    the line too. With `dispatchers` > 1, that many dispatchers share the topic as one consumer
+//    group (each on its own thread and store connection, as separate processes would); figures are
+//    summed. batch_processing_us / store_wake_us split a batch's time: all of it, and the Wake
+//    call.
 //  - "nothing_matched": the same at `unmatched_load` signals/s with signals naming only tickers
 //    no pipeline watches: how many round trips a batch costs when it wakes nothing.
 //  - "worker_queue": `queue_rounds` rounds of one Wake that queues an execution for every
@@ -32,6 +35,7 @@
 // Not thread-safe; one call at a time.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -56,6 +60,11 @@ struct PipelineBenchOptions {
   int partitions = 3;
   int dispatchers = 1;           // members of the dispatchers' consumer group, one thread each
   size_t max_in_flight = 30000;  // for load 0: published but not yet dispatched
+  // At a paced load, the producer publishes what arrived once per interval (0: as soon as one
+  // signal is due), as a producer with linger.ms = interval would. Not 0 by default: the mock
+  // cluster walks a partition's whole list of message sets on every fetch, so one message set
+  // per signal or two cost it most of a core at 10,000/s (BENCHMARKS.md, run F).
+  std::chrono::microseconds publish_interval{4000};
   int worker_threads = 2;
   int claim_batch = 64;
   int queue_rounds = 3;  // 0 skips the worker-queue phase

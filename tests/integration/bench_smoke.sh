@@ -31,6 +31,8 @@ for l in lines[:3]:
     assert u["count"] > 0 and 0 < u["p50"] <= u["p99"] <= u["p999"] <= u["max"], l
 for l in lines[:2]:
     assert l["pipelines_enqueued"] > 0 and l["executions_completed"] > 0, l
+# A paced load publishes once per interval (4 ms by default); load max as fast as it can.
+assert lines[0]["publish_interval_us"] == 4000 and lines[1]["publish_interval_us"] == 0, lines[:2]
 quiet = lines[2]
 assert quiet["pipelines_enqueued"] == 0, quiet
 assert quiet["batches_without_round_trip"] > 0, quiet
