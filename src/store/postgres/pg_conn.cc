@@ -2,6 +2,7 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <charconv>
@@ -260,7 +261,7 @@ bool PgConnection::Wait(bool write, std::chrono::steady_clock::time_point deadli
   }
 }
 
-Result<PgResult> PgConnection::Finish(const char* what) {
+Result<PgResult> PgConnection::Finish(const char* what, int pipelined) {
   if (round_trips_) round_trips_->fetch_add(1, std::memory_order_relaxed);
   const auto deadline = std::chrono::steady_clock::now() + timeout_;
   for (;;) {
@@ -270,44 +271,70 @@ Result<PgResult> PgConnection::Finish(const char* what) {
     if (!Wait(true, deadline)) return Lost(std::string(what) + ": no answer in time");
     if (PQconsumeInput(conn_) == 0) return Lost(what);
   }
-  PgResult first;
-  bool have_first = false;
+  PgResult kept;
+  bool have_kept = false;
   Status error;
-  for (;;) {
-    while (PQisBusy(conn_)) {
-      if (!Wait(false, deadline)) return Lost(std::string(what) + ": no answer in time");
-      if (PQconsumeInput(conn_) == 0) return Lost(what);
-    }
-    PGresult* result = PQgetResult(conn_);
-    if (result == nullptr) break;
-    const ExecStatusType status = PQresultStatus(result);
-    if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
-      if (!have_first) {
-        first = PgResult(result);
-        have_first = true;
+  last_error_state_.clear();
+  failed_command_ = 0;
+  // Outside a pipeline, one command's results end with NULL. In one, each command's do, and the
+  // sync's own result follows the last.
+  const int commands = std::max(pipelined, 1);
+  for (int command = 0; command < commands + (pipelined > 0 ? 1 : 0); ++command) {
+    const bool is_sync = pipelined > 0 && command == commands;
+    const bool keep = pipelined == 0 || command == commands - 1;
+    for (;;) {
+      while (PQisBusy(conn_)) {
+        if (!Wait(false, deadline)) return Lost(std::string(what) + ": no answer in time");
+        if (PQconsumeInput(conn_) == 0) return Lost(what);
+      }
+      PGresult* result = PQgetResult(conn_);
+      if (result == nullptr) break;
+      const ExecStatusType status = PQresultStatus(result);
+      if (status == PGRES_PIPELINE_SYNC || status == PGRES_PIPELINE_ABORTED) {
+        PQclear(result);  // the error that aborted the pipeline is kept already
+        if (is_sync) break;
+      } else if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+        if (keep && !have_kept) {
+          kept = PgResult(result);
+          have_kept = true;
+        } else {
+          PQclear(result);
+        }
       } else {
+        if (error.ok()) {
+          error = StatusFromResult(result, conn_);
+          const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+          if (state != nullptr) last_error_state_ = state;
+          failed_command_ = command;
+        }
         PQclear(result);
       }
-    } else {
-      if (error.ok()) error = StatusFromResult(result, conn_);
-      PQclear(result);
     }
+    if (PQstatus(conn_) != CONNECTION_OK) break;
+  }
+  if (pipelined > 0 && PQstatus(conn_) == CONNECTION_OK && PQexitPipelineMode(conn_) == 0) {
+    return Lost(std::string(what) + ": pipeline");
   }
   if (PQstatus(conn_) != CONNECTION_OK) {
     broken_ = true;
     if (error.ok() || error.code() != "unavailable") return Lost(what);
   }
   if (!error.ok()) return error;
-  return first;
+  return kept;
 }
 
-Result<PgResult> PgConnection::Exec(const char* sql, PgParams& params) {
-  if (!ok()) return Lost("not connected");
+void PgConnection::BindValues(PgParams& params) {
   const int n = params.size();
   params.values_.resize(n);
   for (int i = 0; i < n; ++i) {
     params.values_[i] = params.offsets_[i] < 0 ? nullptr : params.data_.data() + params.offsets_[i];
   }
+}
+
+Result<PgResult> PgConnection::Exec(const char* sql, PgParams& params) {
+  if (!ok()) return Lost("not connected");
+  const int n = params.size();
+  BindValues(params);
   if (PQsendQueryParams(conn_, sql, n, params.types_.data(), params.values_.data(),
                         params.lengths_.data(), params.formats_.data(), /*resultFormat=*/0) == 0) {
     return Lost("send");
@@ -318,6 +345,44 @@ Result<PgResult> PgConnection::Exec(const char* sql, PgParams& params) {
 Result<PgResult> PgConnection::Exec(const char* sql) {
   PgParams none;
   return Exec(sql, none);
+}
+
+Result<PgResult> PgConnection::ExecPrepared(const char* sql, PgParams& params) {
+  // "cached plan must not change result type": a column the statement returns changed type
+  // under it (a migration by a newer process). Preparing it again is all it needs.
+  constexpr char kResultTypeChanged[] = "0A000";
+  const int n = params.size();
+  for (int attempt = 0;; ++attempt) {
+    if (!ok()) return Lost("not connected");
+    auto [it, fresh] = prepared_.try_emplace(sql);
+    BindValues(params);
+    if (fresh) {
+      // Prepared and run in one round trip: both commands go out in a pipeline.
+      it->second = "sigflow_" + std::to_string(++statements_prepared_);
+      if (PQenterPipelineMode(conn_) == 0 ||
+          PQsendPrepare(conn_, it->second.c_str(), sql, n, params.types_.data()) == 0 ||
+          PQsendQueryPrepared(conn_, it->second.c_str(), n, params.values_.data(),
+                              params.lengths_.data(), params.formats_.data(),
+                              /*resultFormat=*/0) == 0 ||
+          PQpipelineSync(conn_) == 0) {
+        prepared_.erase(it);
+        return Lost("send");
+      }
+      auto result = Finish("prepare and query", /*pipelined=*/2);
+      if (!result.ok() && failed_command_ == 0) prepared_.erase(it);  // not prepared
+      return result;
+    }
+    if (PQsendQueryPrepared(conn_, it->second.c_str(), n, params.values_.data(),
+                            params.lengths_.data(), params.formats_.data(),
+                            /*resultFormat=*/0) == 0) {
+      return Lost("send");
+    }
+    auto result = Finish("query");
+    if (result.ok() || attempt > 0 || last_error_state_ != kResultTypeChanged) return result;
+    const std::string name = it->second;
+    prepared_.erase(it);
+    if (Status s = ExecScript(("DEALLOCATE " + name).c_str()); !s.ok()) return s;
+  }
 }
 
 Status PgConnection::ExecScript(const char* sql) {

@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/status.h"
@@ -111,6 +112,13 @@ class PgConnection {
   // answer, then drops the connection (`unavailable`).
   Result<PgResult> Exec(const char* sql, PgParams& params);
   Result<PgResult> Exec(const char* sql);
+  // The same as a prepared statement of this connection, for the statements that run hundreds
+  // of times a second: prepared on first use (in the same round trip, as a pipeline), then
+  // neither parsed nor planned again once PostgreSQL settles on a generic plan (after five
+  // runs, when it costs no more than the custom ones). Planning the worker's claim cost a
+  // third as much as running it (BENCHMARKS.md, run F). `sql` must give the same plan shape
+  // for any parameters: a generic plan does not see them.
+  Result<PgResult> ExecPrepared(const char* sql, PgParams& params);
   // Several statements separated by ';', simple protocol, no parameters (migrations, LISTEN).
   Status ExecScript(const char* sql);
 
@@ -127,8 +135,13 @@ class PgConnection {
 
  private:
   PgConnection(PGconn* conn, std::chrono::milliseconds timeout) : conn_(conn), timeout_(timeout) {}
-  // Sends what is queued and collects the results of the sent command(s); keeps the first error.
-  Result<PgResult> Finish(const char* what);
+  // Sends what is queued and collects the results of the sent command(s); keeps the first error
+  // (its SQLSTATE in last_error_state_, the command's index in failed_command_). `pipelined`:
+  // that many commands and a sync were sent in pipeline mode, which this leaves; the result is
+  // the last command's. Otherwise the first result.
+  Result<PgResult> Finish(const char* what, int pipelined = 0);
+  // Binds params' values for sending.
+  static void BindValues(PgParams& params);
   // Waits for the socket (POLLIN, plus POLLOUT when `write`) until `deadline`; false on timeout.
   bool Wait(bool write, std::chrono::steady_clock::time_point deadline);
   Status Lost(const std::string& what);
@@ -137,6 +150,10 @@ class PgConnection {
   std::chrono::milliseconds timeout_;
   bool broken_ = false;
   std::atomic<uint64_t>* round_trips_ = nullptr;
+  std::string last_error_state_;
+  int failed_command_ = 0;
+  std::unordered_map<std::string, std::string> prepared_;  // sql -> statement name
+  uint64_t statements_prepared_ = 0;                       // names them
 };
 
 // The Status for a failed result (code chosen from its SQLSTATE, see the top of this file).

@@ -88,7 +88,7 @@ Result<PgResult> PostgresStore::Claim(const std::string& sql, std::string_view w
   const int64_t now = clock_->NowMs();
   PgParams params;
   params.Text(worker).Int8(now + lease.count()).Int8(now).Int8(max);
-  return Run(sql.c_str(), params);
+  return RunPrepared(sql.c_str(), params);
 }
 
 Result<std::vector<Execution>> PostgresStore::ClaimExecutions(std::string_view worker, int max,
@@ -204,16 +204,7 @@ std::vector<Status> PostgresStore::FinishExecutions(const std::vector<ExecutionO
     }
   }
   params.EndArray().Int8(clock_->NowMs());
-  auto r = Run(
-      "UPDATE executions AS e SET "
-      "status = CASE WHEN u.completed THEN 'COMPLETED' ELSE 'FAILED' END, "
-      "result = CASE WHEN u.completed THEN u.text::jsonb ELSE e.result END, "
-      "error = CASE WHEN u.completed THEN e.error ELSE u.text END, "
-      "finished_at = GREATEST($5, e.started_at), lease_expires_at = NULL "
-      "FROM unnest($1::int8[], $2::text[], $3::bool[], $4::text[]) AS u (id, worker, completed, "
-      "text) WHERE e.id = u.id AND e.status = 'RUNNING' AND e.lease_owner = u.worker "
-      "RETURNING e.id",
-      params);
+  auto r = RunPrepared(kFinishExecutions, params);
   if (!r.ok() && r.status().code() == "invalid_argument" && outcomes.size() > 1) {
     // A result that is not valid JSON must not sink the others: one statement each, so that
     // only its own outcome is refused.

@@ -244,6 +244,19 @@ int64_t RowsRemovedByFilters(const nlohmann::json& node) {
   return removed;
 }
 
+// Rows that scans of `table` returned, over a plan and all its children (every loop counted).
+int64_t RowsScannedIn(const nlohmann::json& node, const std::string& table) {
+  int64_t rows = 0;
+  const std::string type = node.value("Node Type", "");
+  if (type.ends_with("Scan") && node.value("Relation Name", "") == table) {
+    rows = node.value("Actual Rows", int64_t{0}) * node.value("Actual Loops", int64_t{1});
+  }
+  for (const auto& child : node.value("Plans", nlohmann::json::array())) {
+    rows += RowsScannedIn(child, table);
+  }
+  return rows;
+}
+
 // A young database: the queue was analyzed while it held a few finished rows, then a backlog of
 // 20,000 PENDING rows arrived before autovacuum looked again. The claim still reads about the
 // rows it claims, not the backlog (see kClaimUpdate).
@@ -272,6 +285,49 @@ TEST_F(PostgresQueueTest, ClaimDoesNotScanTheBacklog) {
   const auto root = nlohmann::json::parse(plan.Text(0, 0))[0];
   EXPECT_EQ(root["Plan"].value("Actual Rows", int64_t{-1}), 64);
   EXPECT_LT(RowsRemovedByFilters(root["Plan"]), 1000) << root.dump(1);
+}
+
+// The same young database, now with 2,000 RUNNING rows: recording ten outcomes reads those ten
+// rows, not the RUNNING index (see kFinishExecutions). Both the custom plan and the generic one
+// that a prepared statement settles on.
+TEST_F(PostgresQueueTest, FinishLooksUpEachExecution) {
+  schema_.Query("ALTER TABLE executions SET (autovacuum_enabled = false)");
+  schema_.Query(
+      "INSERT INTO pipelines (id, name, trigger_mode, scanner_tickers, created_at, updated_at) "
+      "SELECT 'b' || g, 'b' || g, 'signal', '[\"AAPL\"]', 1, 1 FROM generate_series(1, 2000) g");
+  schema_.Query(
+      "INSERT INTO executions (pipeline_id, status, created_at) "
+      "SELECT 'b' || g, 'COMPLETED', g FROM generate_series(1, 200) g");
+  schema_.Query("ANALYZE executions");
+  schema_.Query(
+      "INSERT INTO executions (pipeline_id, status, lease_owner, lease_expires_at, created_at) "
+      "SELECT 'b' || g, 'RUNNING', 'w', 40000, g FROM generate_series(1, 2000) g");
+  auto id_list = schema_.Query(
+      "SELECT array_agg(id)::text FROM (SELECT id FROM executions WHERE status = 'RUNNING' "
+      "ORDER BY id LIMIT 10) t");
+  ASSERT_EQ(id_list.rows(), 1);
+  const std::string ids(id_list.Text(0, 0));
+  const std::string args = "('" + ids + "', array_fill('w'::text, ARRAY[10]), " +
+                           "array_fill(true, ARRAY[10]), array_fill('{}'::text, ARRAY[10]), 50000)";
+  auto session = schema_.Connect();
+  ASSERT_NE(session, nullptr);
+  const std::string prepare = std::string(
+                                  "PREPARE finish (int8[], text[], bool[], text[], int8) "
+                                  "AS ") +
+                              store_postgres::kFinishExecutions;
+  ASSERT_TRUE(session->ExecScript(prepare.c_str()).ok());
+  for (const char* mode : {"force_custom_plan", "force_generic_plan"}) {
+    const std::string set = std::string("SET plan_cache_mode = ") + mode + "; BEGIN";
+    ASSERT_TRUE(session->ExecScript(set.c_str()).ok());
+    const std::string explain = "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE finish " + args;
+    auto plan = session->Exec(explain.c_str());
+    ASSERT_TRUE(session->ExecScript("ROLLBACK").ok());
+    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+    ASSERT_EQ(plan->rows(), 1);
+    const auto root = nlohmann::json::parse(plan->Text(0, 0))[0];
+    EXPECT_EQ(root["Plan"].value("Actual Rows", int64_t{-1}), 10) << mode;
+    EXPECT_LT(RowsScannedIn(root["Plan"], "executions"), 100) << mode << root.dump(1);
+  }
 }
 
 }  // namespace

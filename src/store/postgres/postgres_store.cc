@@ -178,6 +178,12 @@ Result<PgResult> PostgresStore::Run(const char* sql, PgParams& params) {
   return (*conn)->Exec(sql, params);
 }
 
+Result<PgResult> PostgresStore::RunPrepared(const char* sql, PgParams& params) {
+  auto conn = pool_.Acquire();
+  if (!conn.ok()) return conn.status();
+  return (*conn)->ExecPrepared(sql, params);
+}
+
 // ---- pipelines ----
 
 Result<Pipeline> PostgresStore::AddPipeline(Pipeline pipeline) {

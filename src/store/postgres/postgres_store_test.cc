@@ -58,6 +58,37 @@ TEST(PostgresStoreTest, MigrationsCreateTheSchema) {
             "jsonb");
 }
 
+// A prepared statement is parsed once per connection. When a column it returns changes type
+// under it (a newer process migrating), PostgreSQL refuses the old plan; ExecPrepared prepares
+// it again, and the caller sees only the new result.
+TEST(PostgresStoreTest, PreparedStatementsOutliveAColumnTypeChange) {
+  SIGFLOW_REQUIRE_POSTGRES();
+  TestSchema schema;
+  auto conn = schema.Connect();
+  ASSERT_NE(conn, nullptr);
+  ASSERT_TRUE(conn->ExecScript("CREATE TABLE prepared_t (v INTEGER); "
+                               "INSERT INTO prepared_t VALUES (7)")
+                  .ok());
+  static constexpr char kRead[] = "SELECT v FROM prepared_t WHERE v > $1";
+  for (int round = 0; round < 3; ++round) {
+    store_postgres::PgParams params;
+    params.Int4(0);
+    auto r = conn->ExecPrepared(kRead, params);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->rows(), 1);
+    EXPECT_EQ(r->Text(0, 0), round < 2 ? "7" : "7.5") << round;
+    if (round == 1) {
+      ASSERT_TRUE(conn->ExecScript("ALTER TABLE prepared_t ALTER COLUMN v TYPE NUMERIC; "
+                                   "UPDATE prepared_t SET v = 7.5")
+                      .ok());
+    }
+  }
+  // A statement that cannot be prepared is an error like any other, and nothing is kept.
+  store_postgres::PgParams none;
+  EXPECT_EQ(conn->ExecPrepared("SELECT nope FROM prepared_t", none).status().code(), "internal");
+  EXPECT_TRUE(conn->ok());
+}
+
 TEST(PostgresStoreTest, ReopeningIsANoOp) {
   SIGFLOW_REQUIRE_POSTGRES();
   TestSchema schema;

@@ -84,7 +84,7 @@ class TestSchema {
     return conn->ExecScript(sql.c_str());
   }
 
- private:
+  // A connection of its own in this schema, for a test that needs one session (PREPARE, SET).
   std::unique_ptr<store_postgres::PgConnection> Connect() const {
     auto settings = store_postgres::MakeConnectSettings(Options());
     EXPECT_TRUE(settings.ok());
@@ -93,6 +93,8 @@ class TestSchema {
     EXPECT_TRUE(conn.ok()) << conn.status().ToString();
     return conn.ok() ? std::move(conn).value() : nullptr;
   }
+
+ private:
   void Exec(const std::string& sql) const {
     if (base_url_.empty()) return;
     PostgresOptions options;
