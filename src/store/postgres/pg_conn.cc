@@ -352,36 +352,42 @@ Result<PgResult> PgConnection::ExecPrepared(const char* sql, PgParams& params) {
   // under it (a migration by a newer process). Preparing it again is all it needs.
   constexpr char kResultTypeChanged[] = "0A000";
   const int n = params.size();
+  BindValues(params);
   for (int attempt = 0;; ++attempt) {
     if (!ok()) return Lost("not connected");
-    auto [it, fresh] = prepared_.try_emplace(sql);
-    BindValues(params);
-    if (fresh) {
-      // Prepared and run in one round trip: both commands go out in a pipeline.
-      it->second = "sigflow_" + std::to_string(++statements_prepared_);
-      if (PQenterPipelineMode(conn_) == 0 ||
-          PQsendPrepare(conn_, it->second.c_str(), sql, n, params.types_.data()) == 0 ||
-          PQsendQueryPrepared(conn_, it->second.c_str(), n, params.values_.data(),
+    const auto now = std::chrono::steady_clock::now();
+    auto it = prepared_.find(sql);
+    if (it != prepared_.end() && now - it->second.prepared_at < kPreparedMaxAge) {
+      if (PQsendQueryPrepared(conn_, it->second.name.c_str(), n, params.values_.data(),
                               params.lengths_.data(), params.formats_.data(),
-                              /*resultFormat=*/0) == 0 ||
-          PQpipelineSync(conn_) == 0) {
-        prepared_.erase(it);
+                              /*resultFormat=*/0) == 0) {
         return Lost("send");
       }
-      auto result = Finish("prepare and query", /*pipelined=*/2);
-      if (!result.ok() && failed_command_ == 0) prepared_.erase(it);  // not prepared
-      return result;
+      auto result = Finish("query");
+      if (result.ok() || attempt > 0 || last_error_state_ != kResultTypeChanged) return result;
+      it->second.prepared_at = {};  // prepare it again
+      continue;
     }
-    if (PQsendQueryPrepared(conn_, it->second.c_str(), n, params.values_.data(),
-                            params.lengths_.data(), params.formats_.data(),
-                            /*resultFormat=*/0) == 0) {
+    // (Re)prepared and run in one round trip: the commands go out as a pipeline.
+    const std::string stale = it == prepared_.end() ? "" : "DEALLOCATE " + it->second.name;
+    const std::string name = "sigflow_" + std::to_string(++statements_prepared_);
+    const int preparing = stale.empty() ? 0 : 1;  // the index of the PREPARE in the pipeline
+    if (PQenterPipelineMode(conn_) == 0 ||
+        (!stale.empty() &&
+         PQsendQueryParams(conn_, stale.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 0) ||
+        PQsendPrepare(conn_, name.c_str(), sql, n, params.types_.data()) == 0 ||
+        PQsendQueryPrepared(conn_, name.c_str(), n, params.values_.data(), params.lengths_.data(),
+                            params.formats_.data(), /*resultFormat=*/0) == 0 ||
+        PQpipelineSync(conn_) == 0) {
       return Lost("send");
     }
-    auto result = Finish("query");
-    if (result.ok() || attempt > 0 || last_error_state_ != kResultTypeChanged) return result;
-    const std::string name = it->second;
-    prepared_.erase(it);
-    if (Status s = ExecScript(("DEALLOCATE " + name).c_str()); !s.ok()) return s;
+    auto result = Finish("prepare and query", preparing + 2);
+    if (result.ok() || failed_command_ > preparing) {
+      prepared_[sql] = Prepared{name, now};
+    } else {
+      prepared_.erase(sql);  // not prepared; a failed DEALLOCATE leaves a name unused, no more
+    }
+    return result;
   }
 }
 

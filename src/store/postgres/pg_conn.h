@@ -152,8 +152,16 @@ class PgConnection {
   std::atomic<uint64_t>* round_trips_ = nullptr;
   std::string last_error_state_;
   int failed_command_ = 0;
-  std::unordered_map<std::string, std::string> prepared_;  // sql -> statement name
-  uint64_t statements_prepared_ = 0;                       // names them
+  // A prepared statement's generic plan is frozen with the table sizes of its day; a queue table
+  // that grew from nothing made the finish's a sequential scan of 100,000 rows. Preparing each
+  // statement again once a second keeps plans within a second of the statistics.
+  static constexpr std::chrono::seconds kPreparedMaxAge{1};
+  struct Prepared {
+    std::string name;
+    std::chrono::steady_clock::time_point prepared_at;
+  };
+  std::unordered_map<std::string, Prepared> prepared_;  // by sql
+  uint64_t statements_prepared_ = 0;                    // names them
 };
 
 // The Status for a failed result (code chosen from its SQLSTATE, see the top of this file).

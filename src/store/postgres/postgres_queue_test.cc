@@ -257,6 +257,17 @@ int64_t RowsScannedIn(const nlohmann::json& node, const std::string& table) {
   return rows;
 }
 
+// EXPLAIN (ANALYZE, FORMAT JSON) of a claim statement for 64 rows, its parameters written in.
+nlohmann::json ExplainClaim(const TestSchema& schema, std::string claim) {
+  for (const auto& [param, value] : std::vector<std::pair<std::string, std::string>>{
+           {"$1", "'w'"}, {"$2", "40000"}, {"$3", "10000"}, {"$4", "64"}}) {
+    claim.replace(claim.find(param), param.size(), value);
+  }
+  auto plan = schema.Query("EXPLAIN (ANALYZE, FORMAT JSON) " + claim);
+  EXPECT_EQ(plan.rows(), 1);
+  return plan.rows() == 1 ? nlohmann::json::parse(plan.Text(0, 0))[0] : nlohmann::json::object();
+}
+
 // A young database: the queue was analyzed while it held a few finished rows, then a backlog of
 // 20,000 PENDING rows arrived before autovacuum looked again. The claim still reads about the
 // rows it claims, not the backlog (see kClaimUpdate).
@@ -273,18 +284,25 @@ TEST_F(PostgresQueueTest, ClaimDoesNotScanTheBacklog) {
       "INSERT INTO executions (pipeline_id, status, created_at) "
       "SELECT 'b' || g, 'PENDING', g FROM generate_series(1, 20000) g");
 
-  // The claim's UPDATE as both claims send it (they differ only in what follows RETURNING),
-  // with its parameters written in.
-  std::string claim = std::string(store_postgres::kClaimUpdate) + "e.id";
-  for (const auto& [param, value] : std::vector<std::pair<std::string, std::string>>{
-           {"$1", "'w'"}, {"$2", "40000"}, {"$3", "10000"}, {"$4", "64"}}) {
-    claim.replace(claim.find(param), param.size(), value);
-  }
-  auto plan = schema_.Query("EXPLAIN (ANALYZE, FORMAT JSON) " + claim);
-  ASSERT_EQ(plan.rows(), 1);
-  const auto root = nlohmann::json::parse(plan.Text(0, 0))[0];
+  // The claim's UPDATE as both claims send it (they differ only in what follows RETURNING).
+  const auto root = ExplainClaim(schema_, std::string(store_postgres::kClaimUpdate) + "e.id");
   EXPECT_EQ(root["Plan"].value("Actual Rows", int64_t{-1}), 64);
   EXPECT_LT(RowsRemovedByFilters(root["Plan"]), 1000) << root.dump(1);
+}
+
+// 2,000 pipelines and 30 PENDING executions: the claim with inputs reads each claimed
+// execution's pipeline and signals by key, not the pipelines table (see ClaimWithInputsSql).
+TEST_F(PostgresQueueTest, ClaimWithInputsLooksUpEachPipeline) {
+  schema_.Query(
+      "INSERT INTO pipelines (id, name, trigger_mode, scanner_tickers, created_at, updated_at) "
+      "SELECT 'b' || g, 'b' || g, 'signal', '[\"AAPL\"]', 1, 1 FROM generate_series(1, 2000) g");
+  schema_.Query("ANALYZE pipelines");
+  schema_.Query(
+      "INSERT INTO executions (pipeline_id, status, created_at) "
+      "SELECT 'b' || g, 'PENDING', g FROM generate_series(1, 30) g");
+  const auto root = ExplainClaim(schema_, store_postgres::ClaimWithInputsSql());
+  EXPECT_EQ(root["Plan"].value("Actual Rows", int64_t{-1}), 30);
+  EXPECT_LE(RowsScannedIn(root["Plan"], "pipelines"), 30) << root.dump(1);
 }
 
 // The same young database, now with 2,000 RUNNING rows: recording ten outcomes reads those ten

@@ -47,6 +47,9 @@ inline constexpr char kClaimUpdate[] =
     "ORDER BY created_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)) "
     "RETURNING ";
 
+// The claim that returns each execution's pipeline and signals too (postgres_queue.cc).
+const std::string& ClaimWithInputsSql();
+
 // Records finished executions: $1 ids, $2 workers, $3 completed?, $4 result JSON or error text
 // (arrays, one element per outcome), $5 now. Returns the ids it recorded (RUNNING and still
 // leased by that worker).

@@ -89,6 +89,39 @@ TEST(PostgresStoreTest, PreparedStatementsOutliveAColumnTypeChange) {
   EXPECT_TRUE(conn->ok());
 }
 
+// A prepared statement is prepared again (and the old one dropped) once it is a second old, so
+// that its generic plan follows the table's growth.
+TEST(PostgresStoreTest, PreparedStatementsArePreparedAgainEverySecond) {
+  SIGFLOW_REQUIRE_POSTGRES();
+  TestSchema schema;
+  auto conn = schema.Connect();
+  ASSERT_NE(conn, nullptr);
+  static constexpr char kCount[] = "SELECT count(*) FROM pg_prepared_statements WHERE $1";
+  auto names = [&] {
+    auto r = conn->Exec("SELECT string_agg(name, ',') FROM pg_prepared_statements");
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? std::string(r->Text(0, 0)) : std::string();
+  };
+  for (int i = 0; i < 6; ++i) {
+    store_postgres::PgParams params;
+    params.Bool(true);
+    auto r = conn->ExecPrepared(kCount, params);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->Int(0, 0), 1);
+  }
+  const std::string first = names();
+  EXPECT_FALSE(first.empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  store_postgres::PgParams params;
+  params.Bool(true);
+  auto r = conn->ExecPrepared(kCount, params);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->Int(0, 0), 1);  // the old one was dropped in the same round trip
+  const std::string second = names();
+  EXPECT_FALSE(second.empty());
+  EXPECT_NE(second, first);
+}
+
 TEST(PostgresStoreTest, ReopeningIsANoOp) {
   SIGFLOW_REQUIRE_POSTGRES();
   TestSchema schema;
