@@ -30,7 +30,9 @@ inline constexpr char kExecutionsChannel[] = "sigflow_executions";
 
 // The claim: the oldest PENDING rows nobody else is locking, locked and updated at once, in one
 // statement. ARRAY(...) runs the sub-select exactly once. started_at is never before the row's
-// creation nor before the previous execution of its pipeline finished (postgres_queue.cc).
+// creation nor before the previous execution of its pipeline finished (postgres_queue.cc); that
+// one is finished, as every earlier one is while this is PENDING, and naming the statuses lets
+// the lookup use executions_finished_by_pipeline (migration 7).
 // $1 worker, $2 lease expiry, $3 now, $4 how many. RETURNING follows.
 //
 // The UPDATE finds its rows by id alone. The sub-select holds them FOR UPDATE, and only PENDING
@@ -42,7 +44,8 @@ inline constexpr char kClaimUpdate[] =
     "UPDATE executions AS e SET status = 'RUNNING', attempts = e.attempts + 1, "
     "lease_owner = $1, lease_expires_at = $2, "
     "started_at = GREATEST($3, e.created_at, (SELECT p.finished_at FROM executions p "
-    "WHERE p.pipeline_id = e.pipeline_id AND p.id < e.id ORDER BY p.id DESC LIMIT 1)) "
+    "WHERE p.pipeline_id = e.pipeline_id AND p.id < e.id AND p.status IN ('COMPLETED', 'FAILED') "
+    "ORDER BY p.id DESC LIMIT 1)) "
     "WHERE e.id = ANY (ARRAY(SELECT id FROM executions WHERE status = 'PENDING' "
     "ORDER BY created_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)) "
     "RETURNING ";

@@ -36,6 +36,15 @@ TEST(PostgresStoreTest, MigrationsCreateTheSchema) {
                             "'executions_pending_oldest_first', 'pipelines_trigger_mode')" +
                             in_schema),
             3);
+  // Migration 7: executions are indexed by pipeline only once finished.
+  EXPECT_EQ(schema.QueryInt("SELECT count(*) FROM pg_indexes WHERE indexname = "
+                            "'executions_finished_by_pipeline'" +
+                            in_schema),
+            1);
+  EXPECT_EQ(schema.QueryInt("SELECT count(*) FROM pg_indexes WHERE indexname = "
+                            "'executions_by_pipeline'" +
+                            in_schema),
+            0);
   // Regression: filtering pg_indexes on indexdef made PostgreSQL render the definition of every
   // index in the cluster, including those of other tests' schemas being dropped concurrently
   // ("could not open relation with OID"). Render only this schema's index.
