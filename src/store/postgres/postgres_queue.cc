@@ -83,11 +83,22 @@ Result<int64_t> PostgresStore::EnqueueExecution(std::string_view pipeline_id,
   return r->Int(0, 0);
 }
 
-Result<PgResult> PostgresStore::Claim(const std::string& sql, std::string_view worker, int max,
+std::string ClaimUpdateSql(int max) {
+  return "UPDATE executions AS e SET status = 'RUNNING', attempts = e.attempts + 1, "
+         "lease_owner = $1, lease_expires_at = $2, "
+         "started_at = GREATEST($3, e.created_at, (SELECT p.finished_at FROM executions p "
+         "WHERE p.pipeline_id = e.pipeline_id AND p.id < e.id AND p.status IN ('COMPLETED', "
+         "'FAILED') ORDER BY p.id DESC LIMIT 1)) "
+         "WHERE e.id = ANY (ARRAY(SELECT id FROM executions WHERE status = 'PENDING' "
+         "ORDER BY created_at, id LIMIT " +
+         std::to_string(max) + " FOR UPDATE SKIP LOCKED)) RETURNING ";
+}
+
+Result<PgResult> PostgresStore::Claim(const std::string& sql, std::string_view worker,
                                       std::chrono::milliseconds lease) {
   const int64_t now = clock_->NowMs();
   PgParams params;
-  params.Text(worker).Int8(now + lease.count()).Int8(now).Int8(max);
+  params.Text(worker).Int8(now + lease.count()).Int8(now);
   return RunPrepared(sql.c_str(), params);
 }
 
@@ -95,8 +106,7 @@ Result<std::vector<Execution>> PostgresStore::ClaimExecutions(std::string_view w
                                                               std::chrono::milliseconds lease) {
   std::vector<Execution> out;
   if (max <= 0) return out;
-  static const std::string kClaim = Sql(kClaimUpdate, "");
-  auto r = Claim(kClaim, worker, max, lease);
+  auto r = Claim(ClaimUpdateSql(max) + kExecutionColumns, worker, lease);
   if (!r.ok()) return r.status();
   out.reserve(r->rows());
   for (int i = 0; i < r->rows(); ++i) {
@@ -117,26 +127,23 @@ Result<std::vector<Execution>> PostgresStore::ClaimExecutions(std::string_view w
 // keeps each pipeline and each signal a primary-key lookup: as plain joins, the planner (which
 // guesses ten claimed rows at most) hashed the whole signals table once per claimed execution,
 // and read every pipeline for each claim (2,000 rows for 30 claimed, 0.1 ms a claim).
-const std::string& ClaimWithInputsSql() {
-  static const std::string sql =
-      std::string("WITH claimed AS (") + kClaimUpdate + "e.*) SELECT " +
-      Qualified(kExecutionColumns, "c") + ", " + Qualified(kPipelineColumns, "p") + ", " +
-      Qualified(kSignalColumns, "s") +
-      " FROM claimed c LEFT JOIN LATERAL (SELECT * FROM pipelines WHERE id = c.pipeline_id "
-      "OFFSET 0) p ON true "
-      "LEFT JOIN LATERAL (SELECT x.ord, g.* FROM jsonb_array_elements_text(c.signal_ids) "
-      "WITH ORDINALITY AS x (sid, ord) CROSS JOIN LATERAL (SELECT * FROM signals WHERE "
-      "signal_id = x.sid OFFSET 0) g) s ON true "
-      "ORDER BY c.created_at, c.id, s.ord";
-  return sql;
+std::string ClaimWithInputsSql(int max) {
+  return "WITH claimed AS (" + ClaimUpdateSql(max) + "e.*) SELECT " +
+         Qualified(kExecutionColumns, "c") + ", " + Qualified(kPipelineColumns, "p") + ", " +
+         Qualified(kSignalColumns, "s") +
+         " FROM claimed c LEFT JOIN LATERAL (SELECT * FROM pipelines WHERE id = c.pipeline_id "
+         "OFFSET 0) p ON true "
+         "LEFT JOIN LATERAL (SELECT x.ord, g.* FROM jsonb_array_elements_text(c.signal_ids) "
+         "WITH ORDINALITY AS x (sid, ord) CROSS JOIN LATERAL (SELECT * FROM signals WHERE "
+         "signal_id = x.sid OFFSET 0) g) s ON true "
+         "ORDER BY c.created_at, c.id, s.ord";
 }
 
 Result<std::vector<ClaimedExecution>> PostgresStore::ClaimExecutionsWithInputs(
     std::string_view worker, int max, std::chrono::milliseconds lease) {
   std::vector<ClaimedExecution> out;
   if (max <= 0) return out;
-  static const std::string kClaim = ClaimWithInputsSql();
-  auto r = Claim(kClaim, worker, max, lease);
+  auto r = Claim(ClaimWithInputsSql(max), worker, lease);
   if (!r.ok()) return r.status();
   constexpr int kPipelineAt = kExecutionColumnCount;
   constexpr int kSignalAt = kExecutionColumnCount + kPipelineColumnCount;
