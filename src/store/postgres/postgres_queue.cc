@@ -12,6 +12,7 @@
 // returns each claimed execution's pipeline and signals with the claim, and FinishExecutions
 // records a batch of outcomes, each in one round trip.
 #include <algorithm>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
@@ -90,15 +91,36 @@ std::string ClaimUpdateSql(int max) {
          "WHERE p.pipeline_id = e.pipeline_id AND p.id < e.id AND p.status IN ('COMPLETED', "
          "'FAILED') ORDER BY p.id DESC LIMIT 1)) "
          "WHERE e.id = ANY (ARRAY(SELECT id FROM executions WHERE status = 'PENDING' "
-         "ORDER BY created_at, id LIMIT " +
+         "AND created_at >= $4 ORDER BY created_at, id LIMIT " +
          std::to_string(max) + " FOR UPDATE SKIP LOCKED)) RETURNING ";
 }
 
+int64_t PostgresStore::ClaimFloor(int64_t now) {
+  std::lock_guard lock(claim_mu_);
+  if (now - last_full_claim_ms_ >= kFullClaimEvery.count() || now < last_full_claim_ms_) {
+    last_full_claim_ms_ = now;
+    return std::numeric_limits<int64_t>::min();
+  }
+  return claim_floor_ms_;
+}
+
+void PostgresStore::ClaimedFrom(int64_t floor, int64_t now, int64_t oldest_claimed) {
+  if (floor != std::numeric_limits<int64_t>::min()) return;
+  std::lock_guard lock(claim_mu_);
+  claim_floor_ms_ = std::min(oldest_claimed, now - kClaimFloorMargin.count());
+}
+
+void PostgresStore::ClaimEverythingNext() {
+  std::lock_guard lock(claim_mu_);
+  last_full_claim_ms_ = std::numeric_limits<int64_t>::min() / 2;
+}
+
 Result<PgResult> PostgresStore::Claim(const std::string& sql, std::string_view worker,
-                                      std::chrono::milliseconds lease) {
+                                      std::chrono::milliseconds lease, int64_t* floor) {
   const int64_t now = clock_->NowMs();
+  *floor = ClaimFloor(now);
   PgParams params;
-  params.Text(worker).Int8(now + lease.count()).Int8(now);
+  params.Text(worker).Int8(now + lease.count()).Int8(now).Int8(*floor);
   return RunPrepared(sql.c_str(), params);
 }
 
@@ -106,14 +128,19 @@ Result<std::vector<Execution>> PostgresStore::ClaimExecutions(std::string_view w
                                                               std::chrono::milliseconds lease) {
   std::vector<Execution> out;
   if (max <= 0) return out;
-  auto r = Claim(ClaimUpdateSql(max) + kExecutionColumns, worker, lease);
+  int64_t floor = 0;
+  const int64_t now = clock_->NowMs();
+  auto r = Claim(ClaimUpdateSql(max) + kExecutionColumns, worker, lease, &floor);
   if (!r.ok()) return r.status();
   out.reserve(r->rows());
+  int64_t oldest = std::numeric_limits<int64_t>::max();
   for (int i = 0; i < r->rows(); ++i) {
     auto e = ReadExecution(*r, i);
     if (!e.ok()) return e.status();
+    oldest = std::min(oldest, e->created_at_ms);
     out.push_back(std::move(e).value());
   }
+  ClaimedFrom(floor, now, oldest);
   // RETURNING gives no order guarantee.
   std::sort(out.begin(), out.end(), [](const Execution& a, const Execution& b) {
     return a.created_at_ms != b.created_at_ms ? a.created_at_ms < b.created_at_ms : a.id < b.id;
@@ -143,7 +170,9 @@ Result<std::vector<ClaimedExecution>> PostgresStore::ClaimExecutionsWithInputs(
     std::string_view worker, int max, std::chrono::milliseconds lease) {
   std::vector<ClaimedExecution> out;
   if (max <= 0) return out;
-  auto r = Claim(ClaimWithInputsSql(max), worker, lease);
+  int64_t floor = 0;
+  const int64_t now = clock_->NowMs();
+  auto r = Claim(ClaimWithInputsSql(max), worker, lease, &floor);
   if (!r.ok()) return r.status();
   constexpr int kPipelineAt = kExecutionColumnCount;
   constexpr int kSignalAt = kExecutionColumnCount + kPipelineColumnCount;
@@ -164,6 +193,10 @@ Result<std::vector<ClaimedExecution>> PostgresStore::ClaimExecutionsWithInputs(
       out.back().inputs->signals.push_back(ReadStoredSignal(*r, i, kSignalAt));
     }
   }
+  // The rows come oldest first.
+  ClaimedFrom(
+      floor, now,
+      out.empty() ? std::numeric_limits<int64_t>::max() : out.front().execution.created_at_ms);
   return out;
 }
 
@@ -260,7 +293,10 @@ Result<ReapResult> PostgresStore::ReapExpiredLeases(int max_attempts) {
   ReapResult result;
   result.requeued = r->Int(0, 0);
   result.failed = r->Int(0, 1);
-  if (result.requeued > 0) FireExecutionsEnqueued();
+  if (result.requeued > 0) {
+    ClaimEverythingNext();  // the requeued rows are older than the claim window
+    FireExecutionsEnqueued();
+  }
   return result;
 }
 

@@ -165,6 +165,41 @@ TEST_F(PostgresQueueTest, ReapRequeuesExpiredLeasesThenFailsThem) {
   EXPECT_TRUE(store_->EnqueueExecution("p1", false, {}).ok());  // the pipeline is free again
 }
 
+// The claim window (PostgresStore::ClaimFloor): a claim reads from the oldest row the last full
+// claim took, or from a second before it when it took none; once a second, and after this store
+// requeued expired leases, it reads from the start.
+TEST_F(PostgresQueueTest, ClaimWindowLeavesTheOldEndToTheFullClaimOnceASecond) {
+  const int64_t e1 = Enqueue("p1");
+  auto claimed = store_->ClaimExecutions("w", 10, milliseconds(5000));  // full
+  ASSERT_TRUE(claimed.ok()) << claimed.status().ToString();
+  ASSERT_EQ(claimed->size(), 1u);
+  clock_.SetMs(14'900);
+  EXPECT_TRUE(store_->ClaimExecutions("w", 10, milliseconds(5000))->empty());  // full: 13,900
+
+  // e1's lease runs out; this store requeues it, so its next claim reads from the start.
+  clock_.SetMs(15'100);
+  ASSERT_EQ(store_->ReapExpiredLeases(3)->requeued, 1);
+  claimed = store_->ClaimExecutions("w", 10, milliseconds(5000));
+  ASSERT_EQ(claimed->size(), 1u);
+  EXPECT_EQ((*claimed)[0].id, e1);
+
+  // A PENDING row stamped before that floor (10,000), as by a dispatcher whose clock is behind:
+  // the claims within the second pass it by, the full one takes it.
+  schema_.Query(
+      "INSERT INTO executions (pipeline_id, status, created_at) VALUES ('p2', 'PENDING', 5000)");
+  clock_.SetMs(15'200);
+  const int64_t e3 = Enqueue("p3");
+  claimed = store_->ClaimExecutions("w", 10, milliseconds(5000));
+  ASSERT_EQ(claimed->size(), 1u);
+  EXPECT_EQ((*claimed)[0].id, e3);
+  clock_.SetMs(16'000);
+  EXPECT_TRUE(store_->ClaimExecutions("w", 10, milliseconds(5000))->empty());
+  clock_.SetMs(16'100);
+  claimed = store_->ClaimExecutions("w", 10, milliseconds(5000));
+  ASSERT_EQ(claimed->size(), 1u);
+  EXPECT_EQ((*claimed)[0].pipeline_id, "p2");
+}
+
 // Regression: the recorded times came from each process's clock read before its round trip, so
 // a worker that read its clock, then waited a few ms (a busy CPU) before its claim reached the
 // server, recorded a start earlier than the previous execution's finish although the database
@@ -260,7 +295,7 @@ int64_t RowsScannedIn(const nlohmann::json& node, const std::string& table) {
 // EXPLAIN (ANALYZE, FORMAT JSON) of a claim statement, its parameters written in.
 nlohmann::json ExplainClaim(const TestSchema& schema, std::string claim) {
   for (const auto& [param, value] : std::vector<std::pair<std::string, std::string>>{
-           {"$1", "'w'"}, {"$2", "40000"}, {"$3", "10000"}}) {
+           {"$1", "'w'"}, {"$2", "40000"}, {"$3", "10000"}, {"$4", "0"}}) {
     claim.replace(claim.find(param), param.size(), value);
   }
   auto plan = schema.Query("EXPLAIN (ANALYZE, FORMAT JSON) " + claim);
@@ -325,10 +360,12 @@ TEST_F(PostgresQueueTest, ClaimKeepsItsGenericPlan) {
   auto session = schema_.Connect();
   ASSERT_NE(session, nullptr);
   const std::string prepare =
-      "PREPARE claim (text, int8, int8) AS " + store_postgres::ClaimWithInputsSql(64);
+      "PREPARE claim (text, int8, int8, int8) AS " + store_postgres::ClaimWithInputsSql(64);
   ASSERT_TRUE(session->ExecScript(prepare.c_str()).ok());
   for (int run = 0; run < 10; ++run) {
-    auto claimed = session->Exec("EXECUTE claim ('w', 40000, 10000)");
+    // From the start, then from a floor, as the store alternates them (see ClaimFloor).
+    auto claimed = session->Exec(run == 0 ? "EXECUTE claim ('w', 40000, 10000, 0)"
+                                          : "EXECUTE claim ('w', 40000, 10000, 20000)");
     ASSERT_TRUE(claimed.ok()) << claimed.status().ToString();
     EXPECT_EQ(claimed->rows(), 64) << run;
   }

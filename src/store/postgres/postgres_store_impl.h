@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -159,8 +160,26 @@ class PostgresStore final : public Store, public MarketStore {
   Result<PgResult> RunPrepared(const char* sql, PgParams& params);
   Result<std::vector<Pipeline>> QueryPipelines(const char* where);
   // The claim statement `sql` (ClaimUpdateSql plus its RETURNING) with its parameters.
+  // `*floor` is set to the claim window's lower bound on created_at (see ClaimFloor).
   Result<PgResult> Claim(const std::string& sql, std::string_view worker,
-                         std::chrono::milliseconds lease);
+                         std::chrono::milliseconds lease, int64_t* floor);
+  // The claim window. A claim reads the PENDING index from a floor on created_at: every
+  // execution that leaves PENDING leaves a dead entry at the index's old end, which only VACUUM
+  // removes, and a claim from the start walks them all (2,000 index pages, 10 ms, 50 s into a
+  // run at 10,000 signals/s with autovacuum's default once-a-minute visit). Once every
+  // kFullClaimEvery, and after this store requeued expired leases, a claim reads from the start
+  // and sets the floor to the oldest row it claimed, or to its time less kClaimFloorMargin when
+  // it claimed none. A PENDING row older than the floor (requeued by another process, skipped
+  // while a Wake held it, stamped by a clock running behind, or committed long after it was
+  // stamped) waits for the next full claim: at most a second.
+  //
+  // The floor for a claim starting at `now`; INT64_MIN makes it a full claim.
+  int64_t ClaimFloor(int64_t now);
+  // After a claim from `floor` that found `oldest_claimed` (INT64_MAX: none): a full claim moves
+  // the floor.
+  void ClaimedFrom(int64_t floor, int64_t now, int64_t oldest_claimed);
+  // The next claim reads from the start.
+  void ClaimEverythingNext();
   void FirePipelinesChanged();
   void FireExecutionsEnqueued();
   void StartListener();
@@ -195,6 +214,12 @@ class PostgresStore final : public Store, public MarketStore {
 
   std::mutex listener_mu_;
   std::unique_ptr<PgListener> listener_;  // guarded by listener_mu_; started on first callback
+
+  static constexpr std::chrono::milliseconds kFullClaimEvery{1000};
+  static constexpr std::chrono::milliseconds kClaimFloorMargin{1000};
+  std::mutex claim_mu_;
+  int64_t claim_floor_ms_ = 0;                                            // guarded by claim_mu_
+  int64_t last_full_claim_ms_ = std::numeric_limits<int64_t>::min() / 2;  // guarded by claim_mu_
 };
 
 }  // namespace sigflow::store_postgres
