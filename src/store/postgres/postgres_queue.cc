@@ -30,6 +30,22 @@ Status NotOwned(int64_t execution_id, std::string_view worker) {
                                        " is not RUNNING under worker " + std::string(worker));
 }
 
+// The statement `Build(max)`, built once per thread and kept while `max` stays the same: the
+// claims run on the worker's hot path, and a pool always claims with one `max`. The reference is
+// valid until the thread's next call for the same `Build`.
+template <std::string (*Build)(int)>
+const std::string& BuiltPerThread(int max) {
+  thread_local int built_for = -1;
+  thread_local std::string sql;
+  if (built_for != max) {
+    sql = Build(max);
+    built_for = max;
+  }
+  return sql;
+}
+
+std::string ClaimReturningExecutionsSql(int max) { return ClaimUpdateSql(max) + kExecutionColumns; }
+
 }  // namespace
 
 Result<Execution> ReadExecution(const PgResult& r, int row, int first_column) {
@@ -52,7 +68,7 @@ Result<Execution> ReadExecution(const PgResult& r, int row, int first_column) {
   e.attempts = static_cast<int>(r.Int(row, c + 7));
   e.lease_owner = r.Text(row, c + 8);
   e.lease_expires_at_ms = r.Int(row, c + 9);
-  e.created_at_ms = r.Int(row, c + 10);
+  e.created_at_ms = r.Int(row, c + kExecutionCreatedAtColumn);
   e.started_at_ms = r.Int(row, c + 11);
   e.finished_at_ms = r.Int(row, c + 12);
   return e;
@@ -95,52 +111,52 @@ std::string ClaimUpdateSql(int max) {
          std::to_string(max) + " FOR UPDATE SKIP LOCKED)) RETURNING ";
 }
 
-int64_t PostgresStore::ClaimFloor(int64_t now) {
-  std::lock_guard lock(claim_mu_);
-  if (now - last_full_claim_ms_ >= kFullClaimEvery.count() || now < last_full_claim_ms_) {
-    last_full_claim_ms_ = now;
-    return std::numeric_limits<int64_t>::min();
-  }
-  return claim_floor_ms_;
-}
-
-void PostgresStore::ClaimedFrom(int64_t floor, int64_t now, int64_t oldest_claimed) {
-  if (floor != std::numeric_limits<int64_t>::min()) return;
-  std::lock_guard lock(claim_mu_);
-  claim_floor_ms_ = std::min(oldest_claimed, now - kClaimFloorMargin.count());
-}
-
 void PostgresStore::ClaimEverythingNext() {
   std::lock_guard lock(claim_mu_);
-  last_full_claim_ms_ = std::numeric_limits<int64_t>::min() / 2;
+  full_claim_due_ = true;
 }
 
 Result<PgResult> PostgresStore::Claim(const std::string& sql, std::string_view worker,
-                                      std::chrono::milliseconds lease, int64_t* floor) {
+                                      std::chrono::milliseconds lease) {
+  constexpr int64_t kFromTheStart = std::numeric_limits<int64_t>::min();
   const int64_t now = clock_->NowMs();
-  *floor = ClaimFloor(now);
+  int64_t floor = kFromTheStart;
+  {
+    std::lock_guard lock(claim_mu_);
+    if (full_claim_due_ || now - last_full_claim_ms_ >= kFullClaimEvery.count() ||
+        now < last_full_claim_ms_) {
+      full_claim_due_ = false;
+      last_full_claim_ms_ = now;
+    } else {
+      floor = claim_floor_ms_;
+    }
+  }
   PgParams params;
-  params.Text(worker).Int8(now + lease.count()).Int8(now).Int8(*floor);
-  return RunPrepared(sql.c_str(), params);
+  params.Text(worker).Int8(now + lease.count()).Int8(now).Int8(floor);
+  auto r = RunPrepared(sql.c_str(), params);
+  if (r.ok() && floor == kFromTheStart) {
+    int64_t next_floor = now - kClaimFloorMargin.count();
+    for (int i = 0; i < r->rows(); ++i) {
+      next_floor = std::min(next_floor, r->Int(i, kExecutionCreatedAtColumn));
+    }
+    std::lock_guard lock(claim_mu_);
+    claim_floor_ms_ = next_floor;
+  }
+  return r;
 }
 
 Result<std::vector<Execution>> PostgresStore::ClaimExecutions(std::string_view worker, int max,
                                                               std::chrono::milliseconds lease) {
   std::vector<Execution> out;
   if (max <= 0) return out;
-  int64_t floor = 0;
-  const int64_t now = clock_->NowMs();
-  auto r = Claim(ClaimUpdateSql(max) + kExecutionColumns, worker, lease, &floor);
+  auto r = Claim(BuiltPerThread<ClaimReturningExecutionsSql>(max), worker, lease);
   if (!r.ok()) return r.status();
   out.reserve(r->rows());
-  int64_t oldest = std::numeric_limits<int64_t>::max();
   for (int i = 0; i < r->rows(); ++i) {
     auto e = ReadExecution(*r, i);
     if (!e.ok()) return e.status();
-    oldest = std::min(oldest, e->created_at_ms);
     out.push_back(std::move(e).value());
   }
-  ClaimedFrom(floor, now, oldest);
   // RETURNING gives no order guarantee.
   std::sort(out.begin(), out.end(), [](const Execution& a, const Execution& b) {
     return a.created_at_ms != b.created_at_ms ? a.created_at_ms < b.created_at_ms : a.id < b.id;
@@ -170,9 +186,7 @@ Result<std::vector<ClaimedExecution>> PostgresStore::ClaimExecutionsWithInputs(
     std::string_view worker, int max, std::chrono::milliseconds lease) {
   std::vector<ClaimedExecution> out;
   if (max <= 0) return out;
-  int64_t floor = 0;
-  const int64_t now = clock_->NowMs();
-  auto r = Claim(ClaimWithInputsSql(max), worker, lease, &floor);
+  auto r = Claim(BuiltPerThread<ClaimWithInputsSql>(max), worker, lease);
   if (!r.ok()) return r.status();
   constexpr int kPipelineAt = kExecutionColumnCount;
   constexpr int kSignalAt = kExecutionColumnCount + kPipelineColumnCount;
@@ -193,10 +207,6 @@ Result<std::vector<ClaimedExecution>> PostgresStore::ClaimExecutionsWithInputs(
       out.back().inputs->signals.push_back(ReadStoredSignal(*r, i, kSignalAt));
     }
   }
-  // The rows come oldest first.
-  ClaimedFrom(
-      floor, now,
-      out.empty() ? std::numeric_limits<int64_t>::max() : out.front().execution.created_at_ms);
   return out;
 }
 

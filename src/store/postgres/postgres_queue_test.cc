@@ -165,7 +165,7 @@ TEST_F(PostgresQueueTest, ReapRequeuesExpiredLeasesThenFailsThem) {
   EXPECT_TRUE(store_->EnqueueExecution("p1", false, {}).ok());  // the pipeline is free again
 }
 
-// The claim window (PostgresStore::ClaimFloor): a claim reads from the oldest row the last full
+// The claim window (PostgresStore::Claim): a claim reads from the oldest row the last full
 // claim took, or from a second before it when it took none; once a second, and after this store
 // requeued expired leases, it reads from the start.
 TEST_F(PostgresQueueTest, ClaimWindowLeavesTheOldEndToTheFullClaimOnceASecond) {
@@ -363,7 +363,7 @@ TEST_F(PostgresQueueTest, ClaimKeepsItsGenericPlan) {
       "PREPARE claim (text, int8, int8, int8) AS " + store_postgres::ClaimWithInputsSql(64);
   ASSERT_TRUE(session->ExecScript(prepare.c_str()).ok());
   for (int run = 0; run < 10; ++run) {
-    // From the start, then from a floor, as the store alternates them (see ClaimFloor).
+    // From the start, then from a floor, as the store alternates them (see PostgresStore::Claim).
     auto claimed = session->Exec(run == 0 ? "EXECUTE claim ('w', 40000, 10000, 0)"
                                           : "EXECUTE claim ('w', 40000, 10000, 20000)");
     ASSERT_TRUE(claimed.ok()) << claimed.status().ToString();

@@ -27,7 +27,7 @@
 //  - ClaimExecutions is one UPDATE over `FOR UPDATE SKIP LOCKED`: concurrent workers never get
 //    the same execution and never wait for each other. Oldest first within a window: a PENDING
 //    row older than the last full claim's floor (one requeued by another process, say) is
-//    claimed by the next full claim, within a second (postgres_store_impl.h, ClaimFloor).
+//    claimed by the next full claim, within a second (postgres_store_impl.h, Claim).
 //  - Every lease time is the injected Clock's, sent as a parameter (never the server's now()).
 //  - Recorded times follow the database's order: a claim's started_at is never before the
 //    execution's created_at nor before the previous execution of its pipeline finished, and a

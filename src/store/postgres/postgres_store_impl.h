@@ -9,7 +9,6 @@
 #pragma once
 
 #include <functional>
-#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -86,6 +85,7 @@ inline constexpr char kSignalColumns[] =
     "signal_id, payload::text, \"timestamp\", received_at, matched, enqueued, skipped_running, "
     "duplicate, trading_halted";
 inline constexpr int kExecutionColumnCount = 13, kPipelineColumnCount = 10;
+inline constexpr int kExecutionCreatedAtColumn = 10;  // in kExecutionColumns
 
 // Each reads its column list from `row`, starting at column `first_column`.
 Result<Execution> ReadExecution(const PgResult& result, int row, int first_column = 0);
@@ -159,10 +159,9 @@ class PostgresStore final : public Store, public MarketStore {
   // The same as a prepared statement (PgConnection::ExecPrepared): for the worker's statements.
   Result<PgResult> RunPrepared(const char* sql, PgParams& params);
   Result<std::vector<Pipeline>> QueryPipelines(const char* where);
-  // The claim statement `sql` (ClaimUpdateSql plus its RETURNING) with its parameters.
-  // `*floor` is set to the claim window's lower bound on created_at (see ClaimFloor).
-  Result<PgResult> Claim(const std::string& sql, std::string_view worker,
-                         std::chrono::milliseconds lease, int64_t* floor);
+  // The claim statement `sql` (ClaimUpdateSql plus its RETURNING, the execution's columns
+  // first) with its parameters, in the claim window.
+  //
   // The claim window. A claim reads the PENDING index from a floor on created_at: every
   // execution that leaves PENDING leaves a dead entry at the index's old end, which only VACUUM
   // removes, and a claim from the start walks them all (2,000 index pages, 10 ms, 50 s into a
@@ -172,12 +171,8 @@ class PostgresStore final : public Store, public MarketStore {
   // it claimed none. A PENDING row older than the floor (requeued by another process, skipped
   // while a Wake held it, stamped by a clock running behind, or committed long after it was
   // stamped) waits for the next full claim: at most a second.
-  //
-  // The floor for a claim starting at `now`; INT64_MIN makes it a full claim.
-  int64_t ClaimFloor(int64_t now);
-  // After a claim from `floor` that found `oldest_claimed` (INT64_MAX: none): a full claim moves
-  // the floor.
-  void ClaimedFrom(int64_t floor, int64_t now, int64_t oldest_claimed);
+  Result<PgResult> Claim(const std::string& sql, std::string_view worker,
+                         std::chrono::milliseconds lease);
   // The next claim reads from the start.
   void ClaimEverythingNext();
   void FirePipelinesChanged();
@@ -218,8 +213,9 @@ class PostgresStore final : public Store, public MarketStore {
   static constexpr std::chrono::milliseconds kFullClaimEvery{1000};
   static constexpr std::chrono::milliseconds kClaimFloorMargin{1000};
   std::mutex claim_mu_;
-  int64_t claim_floor_ms_ = 0;                                            // guarded by claim_mu_
-  int64_t last_full_claim_ms_ = std::numeric_limits<int64_t>::min() / 2;  // guarded by claim_mu_
+  bool full_claim_due_ = true;      // guarded by claim_mu_
+  int64_t last_full_claim_ms_ = 0;  // guarded by claim_mu_
+  int64_t claim_floor_ms_ = 0;      // guarded by claim_mu_
 };
 
 }  // namespace sigflow::store_postgres
