@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "bench/bench_stats.h"
 #include "obs/latency_histogram.h"
 #include "obs/log.h"
 #include "risk/execution_dispatcher.h"
@@ -16,15 +17,6 @@ namespace sigflow {
 namespace {
 
 using Steady = std::chrono::steady_clock;
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-
-double Seconds(Steady::time_point from) {
-  return std::chrono::duration<double>(Steady::now() - from).count();
-}
 
 }  // namespace
 
@@ -71,7 +63,7 @@ Result<nlohmann::json> RunExecuteBench(const ExecuteBenchOptions& o, const std::
       auto added = ledgers[0].ledger->AddRecommendation(std::move(r));
       if (!added.ok()) return added.status();
     }
-    const double insert_seconds = Seconds(insert_started);
+    const double insert_seconds = SecondsSince(insert_started);
     insert_rates.push_back(static_cast<double>(o.recommendations) / insert_seconds);
 
     std::atomic<int64_t> settled{0}, simulated{0};
@@ -101,7 +93,7 @@ Result<nlohmann::json> RunExecuteBench(const ExecuteBenchOptions& o, const std::
     }
     for (auto& t : threads) t.join();
     if (failed) return first_error;
-    const double seconds = Seconds(started);
+    const double seconds = SecondsSince(started);
     const double rate = static_cast<double>(o.recommendations) / seconds;
     rates.push_back(rate);
     runs.push_back({{"recommendations_per_sec", rate},

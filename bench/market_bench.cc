@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "bench/bench_stats.h"
 #include "core/signal_codec.h"
 #include "generators/bar_driven_generator.h"
 #include "generators/generator_registry.h"
@@ -23,12 +24,6 @@ namespace sigflow {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 // Runs `body` `repetitions` times; returns the median of items / seconds.
 double MedianRate(int repetitions, size_t items, const std::function<void()>& body) {
@@ -59,7 +54,7 @@ std::vector<Bar> RandomWalk(size_t n, uint64_t seed) {
 }
 
 // Keeps the optimiser from dropping a loop whose result is otherwise unused.
-volatile double g_sink = 0;
+volatile double g_market_sink = 0;
 
 double NaiveSma(const std::vector<Bar>& bars, size_t end, size_t n) {
   double sum = 0;
@@ -81,7 +76,7 @@ nlohmann::json RunIndicatorBench(const IndicatorBenchOptions& o) {
       auto indicator = make();
       double acc = 0;
       for (size_t i = 0; i < o.updates; ++i) acc += update(indicator, bars[i]).value_or(0);
-      g_sink = acc;
+      g_market_sink = acc;
     });
   };
   const double sma50 =
@@ -103,13 +98,13 @@ nlohmann::json RunIndicatorBench(const IndicatorBenchOptions& o) {
       computer.Update(bars[i], &row);
       acc += row.sma_long.value_or(0);
     }
-    g_sink = acc;
+    g_market_sink = acc;
   });
   const size_t naive_n = o.naive_updates - 199;
   const double naive = MedianRate(o.repetitions, naive_n, [&] {
     double acc = 0;
     for (size_t i = 199; i < o.naive_updates; ++i) acc += NaiveSma(bars, i, 200);
-    g_sink = acc;
+    g_market_sink = acc;
   });
   return {{"bench", "indicators"},
           {"updates", o.updates},
@@ -163,7 +158,7 @@ nlohmann::json RunReplayBench(const ReplayBenchOptions& o) {
         if (encode) {
           payload.clear();
           EncodeSignal(s, &payload);
-          g_sink = static_cast<double>(payload.size());
+          g_market_sink = static_cast<double>(payload.size());
         }
       }
       signals += out.size();

@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "bench/bench_stats.h"
 #include "core/pipeline.h"
 #include "core/signal.h"
 #include "core/signal_codec.h"
@@ -25,22 +26,18 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 // Results are folded in here so that the optimiser cannot drop the work that produced them.
-volatile uint64_t g_sink = 0;
-
-double SecondsSince(SteadyClock::time_point start) {
-  return std::chrono::duration<double>(SteadyClock::now() - start).count();
-}
+volatile uint64_t g_match_sink = 0;
 
 // Wall time, and the CPU time of this (single-threaded) process: on a shared machine the wall
 // time also counts the time the thread waited for a core, the CPU time does not.
-struct Seconds {
+struct WallAndCpuSeconds {
   double wall = 0;
   double cpu = 0;
 };
 
 class Stopwatch {
  public:
-  Seconds Elapsed() const {
+  WallAndCpuSeconds Elapsed() const {
     return {SecondsSince(wall_),
             static_cast<double>(std::clock() - cpu_) / static_cast<double>(CLOCKS_PER_SEC)};
   }
@@ -239,7 +236,7 @@ struct PhaseNanos {
 };
 
 struct SigflowRun {
-  Seconds seconds;
+  WallAndCpuSeconds seconds;
   PhaseNanos phases;
   uint64_t matches = 0;     // sum of per-signal match counts
   uint64_t candidates = 0;  // sum over batches
@@ -312,7 +309,7 @@ SigflowRun RunSigflow(const Workload& w, const PipelineIndex& index, size_t batc
   run.stats.intersection_misses -= before.intersection_misses;
   run.stats.intersections_uncached -= before.intersections_uncached;
   run.stats.direct_unions -= before.direct_unions;
-  g_sink = g_sink + run.checksum;
+  g_match_sink = g_match_sink + run.checksum;
   return run;
 }
 
@@ -340,7 +337,8 @@ DecodedTickers DecodeTickers(const Workload& w) {
 }
 
 // Begin, AddSignal, Finish and reading the results, with a fresh matcher; no decoding.
-Seconds RunMatchOnly(const DecodedTickers& d, const PipelineIndex& index, size_t batch_size) {
+WallAndCpuSeconds RunMatchOnly(const DecodedTickers& d, const PipelineIndex& index,
+                               size_t batch_size) {
   BatchMatcher matcher;
   const size_t n = d.begins.size() - 1;
   uint64_t sink = 0;
@@ -356,12 +354,12 @@ Seconds RunMatchOnly(const DecodedTickers& d, const PipelineIndex& index, size_t
     }
     for (uint32_t s = 0; s < matcher.signal_count(); ++s) sink += matcher.matched_count(s);
   }
-  const Seconds seconds = timer.Elapsed();
-  g_sink = g_sink + sink;
+  const WallAndCpuSeconds seconds = timer.Elapsed();
+  g_match_sink = g_match_sink + sink;
   return seconds;
 }
 
-Seconds RunDecodeOnly(const Workload& w) {
+WallAndCpuSeconds RunDecodeOnly(const Workload& w) {
   SignalDecoder decoder;
   Signal signal;
   DecodeError error;
@@ -370,16 +368,17 @@ Seconds RunDecodeOnly(const Workload& w) {
   for (size_t i = 0; i < w.signal_count(); ++i) {
     if (decoder.Decode(w.payload(i), &signal, &error)) sink += signal.tickers.size();
   }
-  const Seconds seconds = timer.Elapsed();
-  g_sink = g_sink + sink;
+  const WallAndCpuSeconds seconds = timer.Elapsed();
+  g_match_sink = g_match_sink + sink;
   return seconds;
 }
 
 // The seeds' algorithm: for every signal, every pipeline, intersect the ticker sets. Batches and
 // drops duplicate ids like the sigflow path; records each signal's count and each batch's
 // candidates with their first signal (the cheapest bookkeeping: no per-match lists).
-Seconds RunScan(const Workload& w, const std::vector<std::unordered_set<std::string>>& sets,
-                size_t count, size_t batch_size, std::vector<uint32_t>* counts) {
+WallAndCpuSeconds RunScan(const Workload& w,
+                          const std::vector<std::unordered_set<std::string>>& sets, size_t count,
+                          size_t batch_size, std::vector<uint32_t>* counts) {
   SignalDecoder decoder;
   BatchIdSet ids;
   std::vector<Signal> slots(batch_size);
@@ -416,17 +415,11 @@ Seconds RunScan(const Workload& w, const std::vector<std::unordered_set<std::str
       counts->push_back(matched);
     }
   }
-  const Seconds seconds = timer.Elapsed();
+  const WallAndCpuSeconds seconds = timer.Elapsed();
   uint64_t sink = 0;
   for (size_t p = 0; p < sets.size(); ++p) sink += stamp[p] == gen ? first_signal[p] : 0;
-  g_sink = g_sink + sink;
+  g_match_sink = g_match_sink + sink;
   return seconds;
-}
-
-double Median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
 double Round1(double x) { return std::round(x * 10) / 10; }
@@ -453,13 +446,13 @@ nlohmann::json RunMatchBench(const MatchBenchOptions& options, std::ostream* pro
   // What a cache refresh that finds the pipelines changed costs, off the hot path.
   const Stopwatch build_timer;
   const auto index = PipelineIndex::Build(w.pipelines);
-  const Seconds build_seconds = build_timer.Elapsed();
+  const WallAndCpuSeconds build_seconds = build_timer.Elapsed();
   say("index built in " + std::to_string(build_seconds.cpu) + " s of CPU (" +
       std::to_string(index->combination_count()) + " combination counts, " +
       std::to_string(index->wide_pipeline_count()) + " wide pipelines)");
 
-  const Seconds decode_seconds = RunDecodeOnly(w);
-  Seconds match_only_seconds;
+  const WallAndCpuSeconds decode_seconds = RunDecodeOnly(w);
+  WallAndCpuSeconds match_only_seconds;
   {
     const DecodedTickers decoded = DecodeTickers(w);
     match_only_seconds = RunMatchOnly(decoded, *index, options.batch_size);
@@ -500,7 +493,7 @@ nlohmann::json RunMatchBench(const MatchBenchOptions& options, std::ostream* pro
   std::vector<uint32_t> scan_counts;
   const double pilot_target = std::min(1.0, options.scan_budget_seconds / 10);
   size_t sample = std::min<size_t>(options.signals, 4);
-  Seconds scan_seconds = RunScan(w, sets, sample, options.batch_size, &scan_counts);
+  WallAndCpuSeconds scan_seconds = RunScan(w, sets, sample, options.batch_size, &scan_counts);
   while (scan_seconds.wall < pilot_target && sample < options.signals) {
     sample = std::min(options.signals, sample * 4);
     scan_seconds = RunScan(w, sets, sample, options.batch_size, &scan_counts);

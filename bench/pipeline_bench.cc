@@ -7,6 +7,7 @@
 #include <random>
 #include <thread>
 
+#include "bench/bench_stats.h"
 #include "obs/latency_histogram.h"
 #include "store/forwarding_store.h"
 #include "trigger/trigger_dispatcher.h"
@@ -21,10 +22,6 @@ using Steady = std::chrono::steady_clock;
 int64_t SteadyMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(Steady::now().time_since_epoch())
       .count();
-}
-
-double SecondsSince(Steady::time_point t) {
-  return std::chrono::duration<double>(Steady::now() - t).count();
 }
 
 std::string Ticker(size_t i) { return "T" + std::to_string(i); }

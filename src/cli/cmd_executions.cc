@@ -10,13 +10,13 @@
 namespace sigflow {
 namespace {
 
-struct ListFlags {
+struct ExecutionListFlags {
   std::string store;
   bool json = false;
   int limit = 50;
 };
 
-int RunList(const ListFlags& flags) {
+int RunExecutionList(const ExecutionListFlags& flags) {
   auto settings = LoadSettingsOrPrint(SettingFlags{flags.store, std::nullopt});
   if (!settings) return kExitUsage;
   auto store = OpenStoreOrPrint(*settings);
@@ -47,12 +47,12 @@ int RunList(const ListFlags& flags) {
 void AddExecutionsCommand(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand("executions", "Inspect pipeline executions");
   cmd->require_subcommand(1);
-  auto flags = std::make_shared<ListFlags>();
+  auto flags = std::make_shared<ExecutionListFlags>();
   auto* list = cmd->add_subcommand("list", "List executions, newest first");
   list->add_flag("--json", flags->json, "print a JSON array");
   list->add_option("--limit", flags->limit, "at most this many; 0 for all")->capture_default_str();
   list->add_option("--store", flags->store, "store database file (default ./data/sigflow.db)");
-  list->callback([flags, exit_code] { *exit_code = RunList(*flags); });
+  list->callback([flags, exit_code] { *exit_code = RunExecutionList(*flags); });
 }
 
 }  // namespace sigflow

@@ -12,7 +12,7 @@
 namespace sigflow {
 namespace {
 
-struct AddFlags {
+struct PipelineAddFlags {
   std::string store, name, description, user_id, tickers, trigger_mode = "signal", config;
   bool inactive = false;
 };
@@ -29,7 +29,7 @@ std::vector<std::string> SplitTickers(const std::string& text) {
   return out;
 }
 
-int RunAdd(const AddFlags& flags) {
+int RunPipelineAdd(const PipelineAddFlags& flags) {
   auto mode = ParseTriggerMode(flags.trigger_mode);
   if (!mode) {
     std::cerr << "sigflow pipelines add: --trigger-mode: expected 'signal' or 'periodic', got '"
@@ -71,12 +71,12 @@ int RunAdd(const AddFlags& flags) {
   return kExitOk;
 }
 
-struct ListFlags {
+struct PipelineListFlags {
   std::string store;
   bool json = false;
 };
 
-int RunList(const ListFlags& flags) {
+int RunPipelineList(const PipelineListFlags& flags) {
   auto settings = LoadSettingsOrPrint(SettingFlags{flags.store, std::nullopt});
   if (!settings) return kExitUsage;
   auto store = OpenStoreOrPrint(*settings);
@@ -128,7 +128,7 @@ void AddPipelinesCommand(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand("pipelines", "Add, list and remove pipelines");
   cmd->require_subcommand(1);
 
-  auto add = std::make_shared<AddFlags>();
+  auto add = std::make_shared<PipelineAddFlags>();
   auto* add_cmd = cmd->add_subcommand(
       "add",
       "Add a pipeline; prints its id.\nExample: sigflow pipelines add --name 'AAPL Trader' "
@@ -147,13 +147,13 @@ void AddPipelinesCommand(CLI::App& app, int* exit_code) {
       "--config", add->config,
       std::string("pipeline config JSON with \"nodes\" (default: ") + kDefaultPipelineConfig + ")");
   add_cmd->add_option("--store", add->store, "store database file (default ./data/sigflow.db)");
-  add_cmd->callback([add, exit_code] { *exit_code = RunAdd(*add); });
+  add_cmd->callback([add, exit_code] { *exit_code = RunPipelineAdd(*add); });
 
-  auto list = std::make_shared<ListFlags>();
+  auto list = std::make_shared<PipelineListFlags>();
   auto* list_cmd = cmd->add_subcommand("list", "List every pipeline");
   list_cmd->add_flag("--json", list->json, "print a JSON array");
   list_cmd->add_option("--store", list->store, "store database file (default ./data/sigflow.db)");
-  list_cmd->callback([list, exit_code] { *exit_code = RunList(*list); });
+  list_cmd->callback([list, exit_code] { *exit_code = RunPipelineList(*list); });
 
   auto remove_id = std::make_shared<std::string>();
   auto remove_store = std::make_shared<std::string>();

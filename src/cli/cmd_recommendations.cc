@@ -14,14 +14,14 @@
 namespace sigflow {
 namespace {
 
-struct AddFlags {
+struct RecommendationAddFlags {
   std::string store, ticker, action, created_at, pipeline_id, reason = R"({"rule":"manual"})";
   double confidence = -1;
   int64_t pipeline_execution_id = 0;
   std::vector<std::string> signal_ids;
 };
 
-int RunAdd(const AddFlags& flags) {
+int RunRecommendationAdd(const RecommendationAddFlags& flags) {
   constexpr char kCommand[] = "sigflow recommendations add";
   Recommendation r;
   r.ticker = flags.ticker;
@@ -64,13 +64,13 @@ int RunAdd(const AddFlags& flags) {
   return kExitOk;
 }
 
-struct ListFlags {
+struct RecommendationListFlags {
   std::string store, status, ticker;
   int limit = 50;
   bool json = false;
 };
 
-int RunList(const ListFlags& flags) {
+int RunRecommendationList(const RecommendationListFlags& flags) {
   constexpr char kCommand[] = "sigflow recommendations list";
   RecommendationFilter filter;
   filter.ticker = flags.ticker;
@@ -175,7 +175,7 @@ void AddRecommendationCommands(CLI::App& app, int* exit_code) {
   auto* recs = app.add_subcommand("recommendations",
                                   "Recommendations awaiting (or past) the execution dispatcher");
   recs->require_subcommand(1);
-  auto add_flags = std::make_shared<AddFlags>();
+  auto add_flags = std::make_shared<RecommendationAddFlags>();
   auto* add = recs->add_subcommand(
       "add",
       "Write a PENDING recommendation by hand, as the order_manager agent would; prints "
@@ -193,9 +193,9 @@ void AddRecommendationCommands(CLI::App& app, int* exit_code) {
   add->add_option("--signal-id", add_flags->signal_ids, "a triggering signal (repeatable)");
   add->add_option("--reason", add_flags->reason, "the explanation: a JSON object")
       ->capture_default_str();
-  add->callback([add_flags, exit_code] { *exit_code = RunAdd(*add_flags); });
+  add->callback([add_flags, exit_code] { *exit_code = RunRecommendationAdd(*add_flags); });
 
-  auto list_flags = std::make_shared<ListFlags>();
+  auto list_flags = std::make_shared<RecommendationListFlags>();
   auto* list = recs->add_subcommand("list", "List recommendations, newest first");
   list->add_option("--store", list_flags->store, "store: a SQLite file or a PostgreSQL URL");
   list->add_option("--status", list_flags->status, "only this status");
@@ -203,7 +203,7 @@ void AddRecommendationCommands(CLI::App& app, int* exit_code) {
   list->add_option("--limit", list_flags->limit, "at most this many; 0 for all")
       ->capture_default_str();
   list->add_flag("--json", list_flags->json, "print JSON");
-  list->callback([list_flags, exit_code] { *exit_code = RunList(*list_flags); });
+  list->callback([list_flags, exit_code] { *exit_code = RunRecommendationList(*list_flags); });
 
   auto* state = app.add_subcommand(
       "trading-state",

@@ -24,7 +24,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-constexpr int64_t kDayMs = 86400000;
 const int64_t kFirstDayMs = *ParseIso8601("2024-01-01");
 // Declining closes keep SMA2 below SMA4; the 6th close (12) lifts SMA2 to 9 over SMA4's 8.25,
 // after 6.5 <= 7.5 on the 5th bar: a golden cross on exactly the 6th bar.

@@ -5,14 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include "core/time_format.h"
 #include "store/sqlite/sqlite_ledger.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace sigflow {
 namespace {
 
-constexpr int64_t kDay = 86'400'000;
-constexpr int64_t kD0 = 11'000 * kDay;  // 2000-02-14, a replayed day long before now
+constexpr int64_t kD0 = 11'000 * kDayMs;  // 2000-02-14, a replayed day long before now
 
 class RunExecutionTest : public ::testing::Test {
  protected:
@@ -27,7 +27,7 @@ class RunExecutionTest : public ::testing::Test {
     std::vector<Bar> bars;
     std::vector<Features> features;
     for (int i = 0; i < 2; ++i) {  // bars on D0 and D0+1; D0+2 has none
-      const int64_t ts = kD0 + i * kDay;
+      const int64_t ts = kD0 + i * kDayMs;
       bars.push_back(CloseOnlyBar("IBM", ts, 100 + i));
       Features f;
       f.ticker = "IBM";
@@ -69,11 +69,11 @@ TEST_F(RunExecutionTest, DecidesOnTheReplayedDay) {
   EXPECT_EQ(s.fills, 2);
   EXPECT_EQ(s.skips_by_reason, (std::map<std::string, int64_t>{{"TICKER_DAILY_LIMIT_REACHED", 1}}));
   // Day 1: a new day, the limit starts again; its own bar is fresh.
-  Recommend(kD0 + kDay);
-  (*execution)->SettleAt(kD0 + kDay);
+  Recommend(kD0 + kDayMs);
+  (*execution)->SettleAt(kD0 + kDayMs);
   // Day 2 has no bar: day 1's is a day old at the replayed time, stale.
-  Recommend(kD0 + 2 * kDay);
-  (*execution)->SettleAt(kD0 + 2 * kDay);
+  Recommend(kD0 + 2 * kDayMs);
+  (*execution)->SettleAt(kD0 + 2 * kDayMs);
   (*execution)->Finish();
   s = (*execution)->Summary();
   EXPECT_EQ(s.recommendations, 5);
@@ -88,7 +88,7 @@ TEST_F(RunExecutionTest, DecidesOnTheReplayedDay) {
   ASSERT_TRUE(fills.ok());
   for (const LedgerEntry& f : *fills) {
     EXPECT_GE(f.decision_ts_ms, kD0);  // decided on the replayed days, not on today's clock
-    EXPECT_LT(f.decision_ts_ms, kD0 + 2 * kDay);
+    EXPECT_LT(f.decision_ts_ms, kD0 + 2 * kDayMs);
   }
   const nlohmann::json j = s.ToJson();
   EXPECT_EQ(j["fills"], 3);

@@ -5,7 +5,6 @@
 namespace sigflow {
 
 Result<TimeRange> ParseTimeRange(const TimeRangeFlags& flags, int64_t now_ms) {
-  constexpr int64_t kDayMs = 86'400'000;
   TimeRange range;
   if (flags.today) {
     if (!flags.since.empty() || !flags.until.empty()) {

@@ -37,24 +37,18 @@ int Cases(int base) {
 
 constexpr int kMaxReported = 5;  // failures printed before a corpus run stops early
 
-struct Tally {
-  int cases = 0;
-  int fast_accepted = 0;
-  int full_accepted = 0;
-};
-
 // A property of one case beyond the checker's: "" when it holds, else what failed.
 using Property = std::function<std::string(const PathVerdict&, const SignalPathChecker&)>;
 
 // Runs `cases` payloads made by `next` through the checker (and `property`, when given), reports
 // each failure with the seed and case index that reproduce it, and prints the fast path's share.
-Tally RunCorpus(const char* name, uint64_t fixed_seed, int cases,
-                const std::function<std::string(RandomSignalJson&)>& next,
-                const Property& property = nullptr) {
+PathTally RunCorpus(const char* name, uint64_t fixed_seed, int cases,
+                    const std::function<std::string(RandomSignalJson&)>& next,
+                    const Property& property = nullptr) {
   const uint64_t seed = SeedOr(fixed_seed);
   RandomSignalJson gen(seed);
   SignalPathChecker checker;
-  Tally tally;
+  PathTally tally;
   int failures = 0;
   for (int i = 0; i < cases && failures < kMaxReported; ++i) {
     const std::string raw = next(gen);
@@ -91,7 +85,7 @@ std::string WithNumberEverywhere(const std::string& number) {
 }
 
 TEST(SignalFastDecodeRandomTest, ValidSpellingsAgree) {
-  const Tally t = RunCorpus(
+  const PathTally t = RunCorpus(
       "valid spellings", 20251205, Cases(20000),
       [](RandomSignalJson& gen) { return gen.ValidSpelling(); },
       [](const PathVerdict& v, const SignalPathChecker&) {
@@ -109,7 +103,7 @@ TEST(SignalFastDecodeRandomTest, CanonicalFormOfEveryValidSpellingAgrees) {
   ManualClock clock(SignalPathChecker::kNowMs);
   FullSignalDecoder full(&clock);
   Signal decoded;
-  const Tally t = RunCorpus(
+  const PathTally t = RunCorpus(
       "canonical forms of valid spellings", 4004, Cases(15000),
       [&](RandomSignalJson& gen) {
         DecodeError ignored;  // a rejection is reported by ValidSpellingsAgree
@@ -134,7 +128,7 @@ TEST(SignalFastDecodeRandomTest, CanonicalEncodingOfTypicalSignalsTakesTheFastPa
 }
 
 TEST(SignalFastDecodeRandomTest, MutatedCanonicalEncodingsAgree) {
-  const Tally t = RunCorpus("mutations", 64, Cases(50000), [](RandomSignalJson& gen) {
+  const PathTally t = RunCorpus("mutations", 64, Cases(50000), [](RandomSignalJson& gen) {
     return gen.Mutate(gen.OneIn(4) ? gen.ValidSpelling() : EncodeSignal(gen.TypicalSignal()));
   });
   EXPECT_GT(t.fast_accepted, t.cases / 50);  // mutations that stay valid reach the comparison
@@ -176,7 +170,7 @@ TEST(SignalFastDecodeRandomTest, RandomDoublesAndHalfwayCasesAgree) {
     }
     return WithNumberEverywhere(buf);
   };
-  const Tally t = RunCorpus("random doubles", 53, Cases(8000), number);
+  const PathTally t = RunCorpus("random doubles", 53, Cases(8000), number);
   EXPECT_GT(t.fast_accepted, t.cases / 2);
 }
 

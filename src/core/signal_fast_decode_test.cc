@@ -30,18 +30,10 @@ constexpr std::string_view kCanonical =
     R"({"ticker":"MSFT","bias":"BEARISH","confidence":0.6},{"ticker":"BRK.B"}],)"
     R"("metadata":{"sma_short":50,"sma_long":200,"current_price":175.5,"timeframe":"D"}})";
 
-// How many payloads of a group each path accepted, so that a group which (through a typo) never
-// reaches the comparison shows up as such.
-struct Tally {
-  int cases = 0;
-  int fast_accepted = 0;
-  int full_accepted = 0;
-};
-
 // Checks every payload; each broken promise fails the test with the payload and the field diff.
-Tally CheckAll(const std::vector<std::string>& payloads) {
+PathTally CheckAll(const std::vector<std::string>& payloads) {
   SignalPathChecker checker;
-  Tally tally;
+  PathTally tally;
   for (const std::string& raw : payloads) {
     const PathVerdict v = checker.Check(raw);
     ++tally.cases;
@@ -171,14 +163,14 @@ std::vector<std::string> TrickyNumbers() {
 // ---------------------------------------------------------------------------------------------
 
 TEST(SignalFastDecodeTest, SeedShapesAgree) {
-  const Tally t = CheckAll({std::string(kSeed000), std::string(kSeed001), std::string(kSeed002),
-                            std::string(kSeed004), std::string(kCanonical)});
+  const PathTally t = CheckAll({std::string(kSeed000), std::string(kSeed001), std::string(kSeed002),
+                                std::string(kSeed004), std::string(kCanonical)});
   EXPECT_EQ(t.full_accepted, t.cases);
   EXPECT_GE(t.fast_accepted, 4);  // all but the bias map shape
 }
 
 TEST(SignalFastDecodeTest, BiasMapShapesAgree) {
-  const Tally t = CheckAll({
+  const PathTally t = CheckAll({
       R"({"tickers":["AAPL"],"bias":{"AAPL":"BULLISH"}})",
       R"({"tickers":["AAPL","MSFT"],"bias":{"MSFT":{"bias":"bearish","confidence":60}}})",
       R"({"bias":{"AAPL":{"ticker":"aapl","signal":"NEUTRAL"}},"tickers":["aapl"]})",
@@ -223,7 +215,7 @@ TEST(SignalFastDecodeTest, StringRulesAgreeInEveryStringField) {
        }) {
     payloads.push_back(raw);
   }
-  const Tally t = CheckAll(payloads);
+  const PathTally t = CheckAll(payloads);
   EXPECT_GE(t.fast_accepted, 50);
   EXPECT_GT(t.full_accepted, t.fast_accepted);  // escapes are the full decoder's
 }
@@ -236,7 +228,7 @@ TEST(SignalFastDecodeTest, NumberRulesAgreeInEveryNumberField) {
     payloads.push_back(WithMetadata("{\"a\":[" + n + "," + n + "]}"));
     payloads.push_back(InTicker("\"unknown\":" + n));
   }
-  const Tally t = CheckAll(payloads);
+  const PathTally t = CheckAll(payloads);
   EXPECT_GE(t.fast_accepted, 80);
 }
 
@@ -278,7 +270,7 @@ TEST(SignalFastDecodeTest, ConfidenceSpellingsAgree) {
     payloads.push_back(InTicker("\"bias\":\"BULLISH\",\"confidence\":" + v));
     payloads.push_back(R"({"tickers":[{"confidence":)" + v + R"(,"ticker":"AAPL"}]})");
   }
-  const Tally t = CheckAll(payloads);
+  const PathTally t = CheckAll(payloads);
   EXPECT_GE(t.fast_accepted, 40);
 }
 
@@ -358,7 +350,7 @@ TEST(SignalFastDecodeTest, TimestampSpellingsAgree) {
   for (const char* other : {"null", "true", "[]", "{}", "[1733875200]"}) {
     payloads.push_back(Field("timestamp", other));
   }
-  const Tally t = CheckAll(payloads);
+  const PathTally t = CheckAll(payloads);
   EXPECT_GE(t.fast_accepted, 20);
 }
 
@@ -408,7 +400,7 @@ TEST(SignalFastDecodeTest, RepeatedKeysAgree) {
       }) {
     payloads.push_back(raw);
   }
-  const Tally t = CheckAll(payloads);
+  const PathTally t = CheckAll(payloads);
   EXPECT_GE(t.fast_accepted, 3);
   EXPECT_GT(t.full_accepted, 20);
 }
@@ -456,12 +448,12 @@ TEST(SignalFastDecodeTest, TickerListsAgree) {
     payloads.push_back(distinct + "]}");
     payloads.push_back(repeated + "]}");
   }
-  const Tally t = CheckAll(payloads);
+  const PathTally t = CheckAll(payloads);
   EXPECT_GE(t.fast_accepted, 10);
 }
 
 TEST(SignalFastDecodeTest, MetadataOfEveryJsonTypeAgrees) {
-  const Tally t = CheckAll({
+  const PathTally t = CheckAll({
       WithMetadata("{}"),
       WithMetadata("{ }"),
       WithMetadata(R"({"a":1})"),
@@ -508,7 +500,7 @@ TEST(SignalFastDecodeTest, NestingAtAndBeyondTheLimitsAgrees) {
     payloads.push_back(Field("unknown", objects));
     payloads.push_back(InTicker("\"unknown\":" + arrays));
   }
-  const Tally t = CheckAll(payloads);
+  const PathTally t = CheckAll(payloads);
   EXPECT_GE(t.fast_accepted, 20);
   EXPECT_LT(t.full_accepted, t.cases);  // past kMaxSignalDepth the full decoder rejects
 }
@@ -527,7 +519,7 @@ TEST(SignalFastDecodeTest, WhitespaceAnywhereAgrees) {
   }
   payloads.push_back(std::string(kCanonical) + std::string(1000, ' '));
   payloads.push_back(std::string(1000, '\n') + std::string(kCanonical));
-  const Tally t = CheckAll(payloads);
+  const PathTally t = CheckAll(payloads);
   EXPECT_GE(t.fast_accepted, 1000);
 }
 
@@ -540,7 +532,7 @@ TEST(SignalFastDecodeTest, TrailingBytesAgree) {
   payloads.push_back(std::string(kCanonical) + std::string(1, '\0'));
   payloads.push_back(std::string(kCanonical) + std::string("\0 ", 2));
   payloads.push_back(std::string("\xEF\xBB\xBF") + std::string(kCanonical));  // a BOM
-  const Tally t = CheckAll(payloads);
+  const PathTally t = CheckAll(payloads);
   EXPECT_GE(t.fast_accepted, 3);
 }
 
@@ -549,7 +541,7 @@ TEST(SignalFastDecodeTest, TruncationAtEveryByteAgrees) {
   for (std::string_view base : {kCanonical, kSeed000, kSeed001, kSeed002, kSeed004}) {
     for (size_t n = 0; n <= base.size(); ++n) payloads.push_back(std::string(base.substr(0, n)));
   }
-  const Tally t = CheckAll(payloads);
+  const PathTally t = CheckAll(payloads);
   EXPECT_GE(t.fast_accepted, 3);  // each whole payload but the bias map shape
 }
 
@@ -569,12 +561,12 @@ TEST(SignalFastDecodeTest, SizeLimitsAgree) {
   for (size_t total : {kMaxSignalBytes - 1, kMaxSignalBytes, kMaxSignalBytes + 1}) {
     payloads.push_back(head + std::string(total - head.size() - 2, 'p') + "\"}");
   }
-  const Tally t = CheckAll(payloads);
+  const PathTally t = CheckAll(payloads);
   EXPECT_GE(t.fast_accepted, 8);
 }
 
 TEST(SignalFastDecodeTest, NullAndAbsentFieldsAgree) {
-  const Tally t = CheckAll({
+  const PathTally t = CheckAll({
       R"({"tickers":["AAPL"]})",
       R"({"signal_id":null,"timestamp":null,"signal_type":null,"source":null,"metadata":null,)"
       R"("bias":null,"tickers":["AAPL"]})",

@@ -67,6 +67,14 @@ struct PathVerdict {
   std::string violation;   // every broken promise, one per line; empty when all held
 };
 
+// How many payloads of a group each path accepted, so that a group which (through a typo) never
+// reaches the comparison shows up as such.
+struct PathTally {
+  int cases = 0;
+  int fast_accepted = 0;
+  int full_accepted = 0;
+};
+
 class SignalPathChecker {
  public:
   // The time the clocks report for signals without a timestamp.

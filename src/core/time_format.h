@@ -8,6 +8,9 @@
 
 namespace sigflow {
 
+// Milliseconds in a UTC day (no leap seconds: epoch time has none).
+inline constexpr int64_t kDayMs = 86'400'000;
+
 // "2025-12-05T10:30:00Z", or "2025-12-05T10:30:00.250Z" when there are milliseconds.
 std::string FormatIso8601(int64_t epoch_ms);
 

@@ -9,7 +9,6 @@
 namespace sigflow {
 namespace {
 
-constexpr int64_t kDayMs = 86400000;
 constexpr int64_t kMaxYear9999Ms = 253402300799999;  // 9999-12-31T23:59:59.999Z
 
 TEST(FormatIso8601Test, Epoch) { EXPECT_EQ(FormatIso8601(0), "1970-01-01T00:00:00Z"); }

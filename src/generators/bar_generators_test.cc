@@ -6,25 +6,18 @@
 #include <regex>
 
 #include "core/signal_codec.h"
+#include "core/time_format.h"
 #include "generators/bar_driven_generator.h"
+#include "generators/bar_generator_test_util.h"
 #include "generators/bar_signal.h"
 #include "generators/generator_registry.h"
 
 namespace sigflow {
 namespace {
 
-constexpr int64_t kDay = 86400000;
-constexpr int64_t kJan2_2020 = 1577923200000;  // 2020-01-02T00:00:00Z
+using testing_util::MakeBarGenerator;
 
-std::unique_ptr<BarDrivenGenerator> Make(const std::string& type, const nlohmann::json& config) {
-  GeneratorRegistry registry;
-  RegisterBuiltinGenerators(&registry);
-  auto gen = registry.Create(type, config);
-  EXPECT_TRUE(gen.ok()) << gen.status().ToString();
-  if (!gen.ok()) return nullptr;
-  return std::unique_ptr<BarDrivenGenerator>(
-      dynamic_cast<BarDrivenGenerator*>(std::move(gen).value().release()));
-}
+constexpr int64_t kJan2_2020 = 1577923200000;  // 2020-01-02T00:00:00Z
 
 // Feeds close-only bars on consecutive days; returns (bar index, signal) pairs.
 std::vector<std::pair<int, Signal>> Feed(BarDrivenGenerator* gen, const std::vector<double>& closes,
@@ -33,7 +26,7 @@ std::vector<std::pair<int, Signal>> Feed(BarDrivenGenerator* gen, const std::vec
   for (size_t i = 0; i < closes.size(); ++i) {
     std::vector<Signal> out;
     EXPECT_TRUE(
-        gen->OnBar(CloseOnlyBar(ticker, kJan2_2020 + static_cast<int64_t>(i) * kDay, closes[i]),
+        gen->OnBar(CloseOnlyBar(ticker, kJan2_2020 + static_cast<int64_t>(i) * kDayMs, closes[i]),
                    &out)
             .ok());
     for (auto& s : out) got.emplace_back(static_cast<int>(i), std::move(s));
@@ -48,14 +41,14 @@ nlohmann::json Meta(const Signal& s) { return nlohmann::json::parse(s.metadata_j
 const std::vector<double> kSmallCross = {10, 10, 10, 10, 10, 9, 8, 9, 12, 13};
 
 TEST(GoldenCrossTest, FiresOnTheCrossingBarWithCheckableReasoning) {
-  auto gen = Make("golden_cross", {{"sma_short", 3}, {"sma_long", 5}});
+  auto gen = MakeBarGenerator("golden_cross", {{"sma_short", 3}, {"sma_long", 5}});
   auto got = Feed(gen.get(), kSmallCross);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].first, 8);
   const Signal& s = got[0].second;
   EXPECT_EQ(s.signal_type, "golden_cross");
   EXPECT_EQ(s.source, "golden_cross_generator");
-  EXPECT_EQ(s.timestamp_ms, kJan2_2020 + 8 * kDay);
+  EXPECT_EQ(s.timestamp_ms, kJan2_2020 + 8 * kDayMs);
   ASSERT_EQ(s.tickers.size(), 1u);
   EXPECT_EQ(s.tickers[0].ticker, "TEST");
   EXPECT_EQ(s.tickers[0].bias, Bias::kBullish);
@@ -77,7 +70,8 @@ TEST(GoldenCrossTest, FiresOnTheCrossingBarWithCheckableReasoning) {
 }
 
 TEST(DeathCrossTest, FiresOnTheCrossingBarAsTheMirror) {
-  auto gen = Make("death_cross", {{"sma_short", 3}, {"sma_long", 5}, {"confidence", 0.6}});
+  auto gen =
+      MakeBarGenerator("death_cross", {{"sma_short", 3}, {"sma_long", 5}, {"confidence", 0.6}});
   auto got = Feed(gen.get(), kSmallCross);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].first, 5);  // leaving the touch at bar 4 downwards
@@ -100,13 +94,13 @@ TEST(SmaCrossGeneratorTest, DefaultPeriodsCrossExactlyWhereTheJumpIs) {
     up.push_back(110);
     down.push_back(90);
   }
-  auto golden = Make("golden_cross", nlohmann::json::object());
-  auto death = Make("death_cross", nlohmann::json::object());
+  auto golden = MakeBarGenerator("golden_cross", nlohmann::json::object());
+  auto death = MakeBarGenerator("death_cross", nlohmann::json::object());
   auto g = Feed(golden.get(), up);
   ASSERT_EQ(g.size(), 1u);
   EXPECT_EQ(g[0].first, 300);
   EXPECT_TRUE(Feed(death.get(), up).empty());
-  auto d = Feed(Make("death_cross", nlohmann::json::object()).get(), down);
+  auto d = Feed(MakeBarGenerator("death_cross", nlohmann::json::object()).get(), down);
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].first, 300);
 }
@@ -125,7 +119,7 @@ TEST(SmaCrossGeneratorTest, VShapeCrossMatchesDirectComputation) {
     if (sma(t - 1, 50) <= sma(t - 1, 200) && sma(t, 50) > sma(t, 200)) want = t;
   }
   ASSERT_GT(want, 250);
-  auto got = Feed(Make("golden_cross", nlohmann::json::object()).get(), closes);
+  auto got = Feed(MakeBarGenerator("golden_cross", nlohmann::json::object()).get(), closes);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].first, want);
 }
@@ -133,7 +127,7 @@ TEST(SmaCrossGeneratorTest, VShapeCrossMatchesDirectComputation) {
 // ATR(3) of these closes: TRs 1,1,1,1 -> ATR 1 at bars 3 and 4; bar 5 moves +3 > 2 x 1;
 // ATR(5) = 5/3, bar 6 moves -1; ATR(6) = 13/9, bar 7 moves -3 > 2.89; ATR(7) = 53/27, bar 8 flat.
 TEST(VolatilityBreakoutTest, FiresOnMovesBeyondKTimesThePreviousAtr) {
-  auto gen = Make("volatility_breakout", {{"atr_period", 3}, {"atr_multiple", 2.0}});
+  auto gen = MakeBarGenerator("volatility_breakout", {{"atr_period", 3}, {"atr_multiple", 2.0}});
   auto got = Feed(gen.get(), {100, 101, 100, 101, 100, 103, 102, 99, 99});
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0].first, 5);
@@ -153,12 +147,12 @@ TEST(VolatilityBreakoutTest, FiresOnMovesBeyondKTimesThePreviousAtr) {
 }
 
 TEST(VolatilityBreakoutTest, AMoveOfExactlyKAtrsIsNotABreakout) {
-  auto gen = Make("volatility_breakout", {{"atr_period", 2}, {"atr_multiple", 2.0}});
+  auto gen = MakeBarGenerator("volatility_breakout", {{"atr_period", 2}, {"atr_multiple", 2.0}});
   EXPECT_TRUE(Feed(gen.get(), {100, 101, 102, 104}).empty());  // ATR 1, move 2
 }
 
 TEST(VolatilityBreakoutTest, AnyMoveAfterAFlatStretchBreaksOut) {
-  auto gen = Make("volatility_breakout", {{"atr_period", 2}});
+  auto gen = MakeBarGenerator("volatility_breakout", {{"atr_period", 2}});
   auto got = Feed(gen.get(), {50, 50, 50, 50, 50.5});
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].first, 4);
@@ -170,7 +164,7 @@ TEST(VolatilityBreakoutTest, AnyMoveAfterAFlatStretchBreaksOut) {
 // Levels over the previous 3 closes: bar 3 breaks 12 (up), bar 4 continues (no new signal),
 // bar 6 breaks 14 again after falling back, bar 7 breaks support 13.5, bar 8 continues down.
 TEST(PriceLevelTest, FiresOnTheBarThatBreaksTheLevelOnly) {
-  auto gen = Make("price_level", {{"lookback_bars", 3}});
+  auto gen = MakeBarGenerator("price_level", {{"lookback_bars", 3}});
   auto got = Feed(gen.get(), {10, 11, 12, 13, 14, 13.5, 14.5, 11, 10});
   ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(got[0].first, 3);
@@ -188,23 +182,26 @@ TEST(PriceLevelTest, FiresOnTheBarThatBreaksTheLevelOnly) {
 }
 
 TEST(PriceLevelTest, OhlcBarsMustCloseAboveThePreviousHighs) {
-  auto gen = Make("price_level", {{"lookback_bars", 3}});
+  auto gen = MakeBarGenerator("price_level", {{"lookback_bars", 3}});
   const Bar bars[] = {{"X", 0, 10, 12, 9, 10, 1, true},
-                      {"X", kDay, 11, 12, 10, 11, 1, true},
-                      {"X", 2 * kDay, 11, 13, 10, 11.5, 1, true},
-                      {"X", 3 * kDay, 12, 12.8, 11, 12.5, 1, true},  // above closes, not highs
-                      {"X", 4 * kDay, 12.5, 13.5, 12, 13.2, 1, true}};
+                      {"X", kDayMs, 11, 12, 10, 11, 1, true},
+                      {"X", 2 * kDayMs, 11, 13, 10, 11.5, 1, true},
+                      {"X", 3 * kDayMs, 12, 12.8, 11, 12.5, 1, true},  // above closes, not highs
+                      {"X", 4 * kDayMs, 12.5, 13.5, 12, 13.2, 1, true}};
   std::vector<Signal> out;
   for (const Bar& b : bars) ASSERT_TRUE(gen->OnBar(b, &out).ok());
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].timestamp_ms, 4 * kDay);
+  EXPECT_EQ(out[0].timestamp_ms, 4 * kDayMs);
   EXPECT_EQ(Meta(out[0])["resistance"], 13.0);
 }
 
 TEST(BarSignalTest, SignalsRoundTripThroughTheSeedCodecWithDeterministicIds) {
-  auto a = Feed(Make("golden_cross", {{"sma_short", 3}, {"sma_long", 5}}).get(), kSmallCross);
-  auto b = Feed(Make("golden_cross", {{"sma_short", 3}, {"sma_long", 5}}).get(), kSmallCross);
-  auto c = Feed(Make("golden_cross", {{"sma_short", 2}, {"sma_long", 5}}).get(), kSmallCross);
+  auto a = Feed(MakeBarGenerator("golden_cross", {{"sma_short", 3}, {"sma_long", 5}}).get(),
+                kSmallCross);
+  auto b = Feed(MakeBarGenerator("golden_cross", {{"sma_short", 3}, {"sma_long", 5}}).get(),
+                kSmallCross);
+  auto c = Feed(MakeBarGenerator("golden_cross", {{"sma_short", 2}, {"sma_long", 5}}).get(),
+                kSmallCross);
   ASSERT_EQ(a.size(), 1u);
   EXPECT_EQ(a[0].second.signal_id, b[0].second.signal_id);
   ASSERT_FALSE(c.empty());

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "generators/bar_driven_generator.h"
+#include "generators/bar_generator_test_util.h"
 #include "generators/bar_signal.h"
 #include "generators/generator_registry.h"
 #include "market/csv_bar_source.h"
@@ -16,20 +17,12 @@
 namespace sigflow {
 namespace {
 
+using testing_util::MakeBarGenerator;
+
 std::vector<Bar> LoadBars(const std::string& file) {
   auto source = CsvBarSource::Open(std::string(SIGFLOW_DATA_DIR) + "/" + file);
   EXPECT_TRUE(source.ok()) << source.status().ToString();
   return source.ok() ? (*source)->bars() : std::vector<Bar>{};
-}
-
-std::unique_ptr<BarDrivenGenerator> Make(const std::string& type,
-                                         const nlohmann::json& config = nlohmann::json::object()) {
-  GeneratorRegistry registry;
-  RegisterBuiltinGenerators(&registry);
-  auto gen = registry.Create(type, config);
-  EXPECT_TRUE(gen.ok()) << gen.status().ToString();
-  return std::unique_ptr<BarDrivenGenerator>(
-      dynamic_cast<BarDrivenGenerator*>(std::move(gen).value().release()));
 }
 
 std::vector<Signal> Replay(BarDrivenGenerator* gen, const std::vector<Bar>& bars) {
@@ -72,8 +65,8 @@ TEST(Sp500GeneratorsTest, GoldenAndDeathCrossesMatchADirectSmaComputation) {
   for (const Bar& b : bars) closes.push_back(b.close);
   const std::vector<DirectCross> want = DirectCrosses(closes, 50, 200);
 
-  auto golden = Replay(Make("golden_cross").get(), bars);
-  auto death = Replay(Make("death_cross").get(), bars);
+  auto golden = Replay(MakeBarGenerator("golden_cross").get(), bars);
+  auto death = Replay(MakeBarGenerator("death_cross").get(), bars);
   std::vector<DirectCross> want_golden, want_death;
   for (const auto& c : want) (c.golden ? want_golden : want_death).push_back(c);
   ASSERT_EQ(golden.size(), want_golden.size());
@@ -122,7 +115,7 @@ TEST(Sp500GeneratorsTest, VolatilityBreakoutsMatchADirectAtrComputation) {
     if (std::fabs(bars[t].close - bars[t - 1].close) > k * atr[t - 1])
       want.push_back(bars[t].ts_ms);
   }
-  auto got = Replay(Make("volatility_breakout").get(), bars);
+  auto got = Replay(MakeBarGenerator("volatility_breakout").get(), bars);
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i].timestamp_ms, want[i]);
   std::cout << "S&P 500 volatility breakouts (2 x ATR14): " << got.size() << "\n";
@@ -146,7 +139,7 @@ TEST(Sp500GeneratorsTest, PriceLevelBreaksMatchADirectScan) {
     was_above = above;
     was_below = below;
   }
-  auto got = Replay(Make("price_level").get(), bars);
+  auto got = Replay(MakeBarGenerator("price_level").get(), bars);
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < got.size(); ++i) {
     EXPECT_EQ(got[i].timestamp_ms, want[i].first);
@@ -172,8 +165,8 @@ TEST(Sp500GeneratorsTest, DowThirtyInterleavedMatchPerTickerDirectCrosses) {
       ++total;
     }
   }
-  auto golden = Make("golden_cross");
-  auto death = Make("death_cross");
+  auto golden = MakeBarGenerator("golden_cross");
+  auto death = MakeBarGenerator("death_cross");
   std::map<std::string, std::vector<std::pair<int64_t, Bias>>> got;
   for (const Bar& bar : bars) {  // time order, the 30 tickers interleaved
     std::vector<Signal> out;
@@ -191,8 +184,8 @@ TEST(Sp500GeneratorsTest, DowThirtyInterleavedMatchPerTickerDirectCrosses) {
 TEST(Sp500GeneratorsTest, ReplayIsDeterministic) {
   const std::vector<Bar> bars = LoadBars("sp500_2000_2020_daily.csv");
   for (const char* type : {"golden_cross", "death_cross", "volatility_breakout", "price_level"}) {
-    auto a = Replay(Make(type).get(), bars);
-    auto b = Replay(Make(type).get(), bars);
+    auto a = Replay(MakeBarGenerator(type).get(), bars);
+    auto b = Replay(MakeBarGenerator(type).get(), bars);
     ASSERT_EQ(a.size(), b.size()) << type;
     for (size_t i = 0; i < a.size(); ++i) {
       EXPECT_EQ(a[i].signal_id, b[i].signal_id);

@@ -11,8 +11,6 @@
 namespace sigflow {
 namespace {
 
-constexpr int64_t kDay = 86400000;
-
 FeatureOptions Small() {
   FeatureOptions o;
   o.sma_short = 2;
@@ -46,8 +44,8 @@ TEST(FeatureComputerTest, FeaturesAppearOnlyAfterWarmUp) {
   Features f;
   for (int i = 0; i < 6; ++i) {
     clock.AdvanceMs(5);
-    ASSERT_TRUE(fc.Update(CloseOnlyBar("AAPL", i * kDay, closes[i]), &f).ok());
-    EXPECT_EQ(f.ts_ms, i * kDay);
+    ASSERT_TRUE(fc.Update(CloseOnlyBar("AAPL", i * kDayMs, closes[i]), &f).ok());
+    EXPECT_EQ(f.ts_ms, i * kDayMs);
     EXPECT_EQ(f.computed_at_ms, 1700000000000 + 5 * (i + 1));
     EXPECT_EQ(f.bars, i + 1);
     EXPECT_EQ(f.sma_short.has_value(), i >= 1);
@@ -69,12 +67,12 @@ TEST(FeatureComputerTest, FeaturesAppearOnlyAfterWarmUp) {
 TEST(FeatureComputerTest, RejectsOtherTickersAndOutOfOrderBars) {
   FeatureComputer fc("AAPL", Small());
   Features f;
-  ASSERT_TRUE(fc.Update(CloseOnlyBar("AAPL", 2 * kDay, 10), &f).ok());
-  EXPECT_EQ(fc.Update(CloseOnlyBar("MSFT", 3 * kDay, 10), &f).code(), "invalid_argument");
-  Status s = fc.Update(CloseOnlyBar("AAPL", 2 * kDay, 10), &f);
+  ASSERT_TRUE(fc.Update(CloseOnlyBar("AAPL", 2 * kDayMs, 10), &f).ok());
+  EXPECT_EQ(fc.Update(CloseOnlyBar("MSFT", 3 * kDayMs, 10), &f).code(), "invalid_argument");
+  Status s = fc.Update(CloseOnlyBar("AAPL", 2 * kDayMs, 10), &f);
   EXPECT_EQ(s.code(), "out_of_order");
   EXPECT_NE(s.message().find("1970-01-03"), std::string::npos) << s.message();
-  EXPECT_EQ(fc.Update(CloseOnlyBar("AAPL", kDay, 10), &f).code(), "out_of_order");
+  EXPECT_EQ(fc.Update(CloseOnlyBar("AAPL", kDayMs, 10), &f).code(), "out_of_order");
   EXPECT_EQ(f.bars, 1);  // failed updates change nothing
 }
 
@@ -86,8 +84,8 @@ TEST(FeatureComputerTest, GapsInDatesDoNotChangeTheValues) {
   const int64_t gaps[] = {0, 1, 4, 5, 6, 7, 11, 12};  // day numbers
   Features a, b;
   for (int i = 0; i < 8; ++i) {
-    ASSERT_TRUE(packed.Update(CloseOnlyBar("X", i * kDay, closes[i]), &a).ok());
-    ASSERT_TRUE(gapped.Update(CloseOnlyBar("X", gaps[i] * kDay, closes[i]), &b).ok());
+    ASSERT_TRUE(packed.Update(CloseOnlyBar("X", i * kDayMs, closes[i]), &a).ok());
+    ASSERT_TRUE(gapped.Update(CloseOnlyBar("X", gaps[i] * kDayMs, closes[i]), &b).ok());
   }
   EXPECT_EQ(a.sma_long, b.sma_long);
   EXPECT_EQ(a.ema, b.ema);
@@ -106,10 +104,10 @@ TEST(FeatureBookTest, InterleavedTickersMatchSeparateComputers) {
   const double closes_b[] = {50, 49, 52, 51, 55, 54};
   for (int i = 0; i < 6; ++i) {
     Features from_book_a, from_book_b, alone_a, alone_b;
-    ASSERT_TRUE(book.Update(CloseOnlyBar("A", i * kDay, closes_a[i]), &from_book_a).ok());
-    ASSERT_TRUE(book.Update(CloseOnlyBar("B", i * kDay, closes_b[i]), &from_book_b).ok());
-    ASSERT_TRUE(a.Update(CloseOnlyBar("A", i * kDay, closes_a[i]), &alone_a).ok());
-    ASSERT_TRUE(b.Update(CloseOnlyBar("B", i * kDay, closes_b[i]), &alone_b).ok());
+    ASSERT_TRUE(book.Update(CloseOnlyBar("A", i * kDayMs, closes_a[i]), &from_book_a).ok());
+    ASSERT_TRUE(book.Update(CloseOnlyBar("B", i * kDayMs, closes_b[i]), &from_book_b).ok());
+    ASSERT_TRUE(a.Update(CloseOnlyBar("A", i * kDayMs, closes_a[i]), &alone_a).ok());
+    ASSERT_TRUE(b.Update(CloseOnlyBar("B", i * kDayMs, closes_b[i]), &alone_b).ok());
     EXPECT_EQ(from_book_a.sma_long, alone_a.sma_long) << i;
     EXPECT_EQ(from_book_a.atr, alone_a.atr) << i;
     EXPECT_EQ(from_book_b.ema, alone_b.ema) << i;
@@ -117,8 +115,8 @@ TEST(FeatureBookTest, InterleavedTickersMatchSeparateComputers) {
     EXPECT_EQ(from_book_b.bars, i + 1);
   }
   Features row;
-  EXPECT_EQ(book.Update(CloseOnlyBar("A", 2 * kDay, 10), &row).code(), "out_of_order");
-  EXPECT_TRUE(book.Update(CloseOnlyBar("B", 6 * kDay, 53), &row).ok());
+  EXPECT_EQ(book.Update(CloseOnlyBar("A", 2 * kDayMs, 10), &row).code(), "out_of_order");
+  EXPECT_TRUE(book.Update(CloseOnlyBar("B", 6 * kDayMs, 53), &row).ok());
   EXPECT_EQ(row.bars, 7);
 }
 
@@ -126,7 +124,7 @@ TEST(FeatureComputerTest, ConstantPricesGiveFlatTrendZeroAtrAndVol) {
   FeatureComputer fc("X");
   Features f;
   for (int i = 0; i < 100; ++i) {
-    ASSERT_TRUE(fc.Update(Bar{"X", i * kDay, 7, 7, 7, 7, 1000, true}, &f).ok());
+    ASSERT_TRUE(fc.Update(Bar{"X", i * kDayMs, 7, 7, 7, 7, 1000, true}, &f).ok());
   }
   ASSERT_TRUE(f.complete());
   EXPECT_DOUBLE_EQ(*f.sma_short, 7);

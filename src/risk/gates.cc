@@ -8,11 +8,11 @@
 namespace sigflow {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using OrderedJson = nlohmann::ordered_json;
 
 constexpr double kFlatExposure = 0.01;
 
-GateCheck Make(std::string_view gate, Json observed, Json threshold) {
+GateCheck Make(std::string_view gate, OrderedJson observed, OrderedJson threshold) {
   GateCheck check;
   check.gate = gate;
   check.observed = std::move(observed);
@@ -78,8 +78,8 @@ std::string FormatDecimal(double value, int min_decimals) {
   return buf;
 }
 
-Json GateCheck::ToJson() const {
-  Json out = {{"passed", passed()}, {"observed", observed}, {"threshold", threshold}};
+OrderedJson GateCheck::ToJson() const {
+  OrderedJson out = {{"passed", passed()}, {"observed", observed}, {"threshold", threshold}};
   if (!passed()) out["reason"] = text;
   for (const auto& [key, value] : detail.items()) out[key] = value;
   return out;
@@ -120,7 +120,7 @@ GateCheck CheckConfidence(double confidence, double confidence_min) {
 }
 
 GateCheck CheckActionAllowed(TradeAction action, const std::vector<TradeAction>& allowed) {
-  Json list = Json::array();
+  OrderedJson list = OrderedJson::array();
   for (TradeAction a : allowed) list.push_back(TradeActionName(a));
   GateCheck check = Make("action_allowed", std::string(TradeActionName(action)), list);
   if (std::find(allowed.begin(), allowed.end(), action) == allowed.end()) {
@@ -196,8 +196,8 @@ const GateCheck* GateReport::first_failure() const {
   return nullptr;
 }
 
-Json GateReport::ToJson() const {
-  Json out = Json::object();
+OrderedJson GateReport::ToJson() const {
+  OrderedJson out = OrderedJson::object();
   for (const auto& check : checks) out[std::string(check.gate)] = check.ToJson();
   return out;
 }
@@ -220,9 +220,9 @@ GateReport EvaluateGates(const GateInputs& in, const ExecutionConfig& config) {
   return report;
 }
 
-Json GateConfigJson(const ExecutionConfig& c) {
-  const Json all = c.ToJson();
-  Json out = Json::object();
+OrderedJson GateConfigJson(const ExecutionConfig& c) {
+  const OrderedJson all = c.ToJson();
+  OrderedJson out = OrderedJson::object();
   for (const char* key :
        {"confidence_min", "allowed_actions", "max_bar_age_seconds", "max_feature_age_seconds",
         "stop_distance_model", "max_trades_per_ticker_per_day", "max_recommendations_per_ticker",

@@ -12,13 +12,13 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/time_format.h"
 #include "market/csv_bar_source.h"
 #include "market/features.h"
 #include "store/market_store.h"
 
 namespace sigflow::testing {
 
-inline constexpr int64_t kDayMs = 86'400'000;
 inline constexpr int64_t kJan2Ms = 1'577'923'200'000;  // 2020-01-02T00:00:00Z
 
 inline Bar MakeBar(const std::string& ticker, int day, double close) {

@@ -10,16 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "trigger/dispatcher_test_util.h"
+
 namespace sigflow {
 namespace {
 
-// "prefix" + std::to_string(n), spelled so that GCC 12 does not warn (-Wrestrict, a false
-// positive on operator+ with a literal).
-std::string Name(std::string_view prefix, size_t n) {
-  std::string s(prefix);
-  s += std::to_string(n);
-  return s;
-}
+using testing_util::NumberedName;
 
 using Tickers = std::vector<std::string>;
 
@@ -27,7 +23,7 @@ std::vector<Pipeline> MakePipelines(const std::vector<Tickers>& watchlists) {
   std::vector<Pipeline> pipelines;
   for (size_t i = 0; i < watchlists.size(); ++i) {
     Pipeline p;
-    p.id = Name("pipeline_", i + 1);
+    p.id = NumberedName("pipeline_", i + 1);
     p.trigger_mode = TriggerMode::kSignal;
     p.scanner_tickers = watchlists[i];
     pipelines.push_back(std::move(p));
@@ -217,7 +213,7 @@ std::vector<Tickers> OverlappingWatchlists(size_t n) {
     if (i % 2 == 0) watchlists[i].push_back("AAPL");
     if (i % 3 == 0) watchlists[i].push_back("TSLA");
     if (i % 5 == 0) watchlists[i].push_back("MSFT");
-    watchlists[i].push_back(Name("X", i));
+    watchlists[i].push_back(NumberedName("X", i));
   }
   return watchlists;
 }
@@ -244,8 +240,8 @@ TEST(BatchMatcherTest, ReusesSnapshotAcrossBatches) {
 TEST(BatchMatcherTest, DenseAndSparseListsIntersectExactly) {
   std::vector<Tickers> watchlists = OverlappingWatchlists(40000);
   for (size_t i = 0; i < watchlists.size(); ++i) {
-    watchlists[i].push_back(Name("Y", i % 331));
-    watchlists[i].push_back(Name("Z", i % 2000));
+    watchlists[i].push_back(NumberedName("Y", i % 331));
+    watchlists[i].push_back(NumberedName("Z", i % 2000));
     if (i % 97 == 0) watchlists[i].push_back("V");
   }
   auto index = BuildAllWide(watchlists);
@@ -289,7 +285,7 @@ TEST(BatchMatcherTest, DenseAndSparseListsIntersectExactly) {
 TEST(BatchMatcherTest, NarrowAndWidePipelinesAreCountedTogether) {
   std::vector<Tickers> watchlists = OverlappingWatchlists(3000);
   for (size_t i = 0; i < watchlists.size(); i += 3) {  // every third pipeline wide
-    for (size_t j = 0; j < 9; ++j) watchlists[i].push_back(Name("W", (i + j) % 40));
+    for (size_t j = 0; j < 9; ++j) watchlists[i].push_back(NumberedName("W", (i + j) % 40));
   }
   auto index = PipelineIndex::Build(MakePipelines(watchlists));
   ASSERT_EQ(index->wide_pipeline_count(), 1000u);
@@ -306,14 +302,15 @@ TEST(BatchMatcherTest, NarrowAndWidePipelinesAreCountedTogether) {
 TEST(BatchMatcherTest, EveryBatchStartsWithNoPipelineMarked) {
   std::vector<Tickers> watchlists(6400);
   for (size_t i = 0; i < watchlists.size(); ++i) {
-    watchlists[i] = {Name("T", i), Name("G", i / 64)};  // G<j>: the 64 pipelines of word j
+    watchlists[i] = {NumberedName("T", i),
+                     NumberedName("G", i / 64)};  // G<j>: the 64 pipelines of word j
   }
   auto index = PipelineIndex::Build(MakePipelines(watchlists));
   BatchMatcher matcher;
   RunBatch(&matcher, *index, watchlists, {{"T0"}, {"T700"}, {"T701"}}, "few candidates");
   RunBatch(&matcher, *index, watchlists, {{"T0", "T64"}, {"T700"}}, "again");
   std::vector<Tickers> many;
-  for (size_t j = 0; j < 100; ++j) many.push_back({Name("G", j)});
+  for (size_t j = 0; j < 100; ++j) many.push_back({NumberedName("G", j)});
   RunBatch(&matcher, *index, watchlists, many, "every pipeline");
   RunBatch(&matcher, *index, watchlists, {{"T0"}, {"T6399"}}, "after every pipeline");
 }
@@ -357,7 +354,7 @@ TEST(BatchMatcherTest, MatchesBruteForceOnRandomWorkloads) {
       std::vector<double> weights(universe);
       for (size_t i = 0; i < universe; ++i) weights[i] = zipf ? 1.0 / double(i + 1) : 1.0;
       std::discrete_distribution<size_t> pick(weights.begin(), weights.end());
-      auto symbol = [&] { return Name("T", pick(rng)); };
+      auto symbol = [&] { return NumberedName("T", pick(rng)); };
 
       const size_t pipeline_count = uniform(1, round < 24 ? 60 : round < 36 ? 400 : 5000);
       std::vector<Tickers> watchlists(pipeline_count);
@@ -384,7 +381,7 @@ TEST(BatchMatcherTest, MatchesBruteForceOnRandomWorkloads) {
           const size_t n = kind <= 2 ? uniform(5, 8) : uniform(1, 4);
           for (size_t i = 0; i < n; ++i) {
             if (uniform(0, 15) == 0) {
-              signal.push_back(Name("UNKNOWN", uniform(0, 3)));
+              signal.push_back(NumberedName("UNKNOWN", uniform(0, 3)));
             } else if (!signal.empty() && uniform(0, 9) == 0) {
               signal.push_back(signal[uniform(0, signal.size() - 1)]);  // repeated ticker
             } else {
@@ -393,9 +390,9 @@ TEST(BatchMatcherTest, MatchesBruteForceOnRandomWorkloads) {
           }
         }
         RunBatch(&matcher, *index, watchlists, batch,
-                 Name("round ", static_cast<size_t>(round)) +
-                     Name(" snapshot ", static_cast<size_t>(snap)) +
-                     Name(" batch ", static_cast<size_t>(b)));
+                 NumberedName("round ", static_cast<size_t>(round)) +
+                     NumberedName(" snapshot ", static_cast<size_t>(snap)) +
+                     NumberedName(" batch ", static_cast<size_t>(b)));
         ++batches_checked;
         if (::testing::Test::HasFailure()) return;
       }

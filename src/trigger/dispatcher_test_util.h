@@ -1,12 +1,22 @@
-// Test helpers shared by the trigger dispatcher's tests: a well-formed signal, and a store whose
-// Wake fails on demand (a database outage). Tests only.
+// Test helpers shared by the trigger module's tests: numbered names, a well-formed signal, and a
+// store whose Wake fails on demand (a database outage). Tests only.
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "store/forwarding_store.h"
 
 namespace sigflow::testing_util {
+
+// "prefix" + std::to_string(n), spelled so that GCC 12 does not warn (-Wrestrict, a false
+// positive on operator+ with a literal).
+inline std::string NumberedName(std::string_view prefix, size_t n) {
+  std::string s(prefix);
+  s += std::to_string(n);
+  return s;
+}
 
 // One signal naming one ticker, in the seeds' wire format.
 inline std::string SignalJson(const std::string& id, const std::string& ticker) {

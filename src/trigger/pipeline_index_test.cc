@@ -9,16 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "trigger/dispatcher_test_util.h"
+
 namespace sigflow {
 namespace {
 
-// "prefix" + std::to_string(n), spelled so that GCC 12 does not warn (-Wrestrict, a false
-// positive on operator+ with a literal).
-std::string Name(std::string_view prefix, size_t n) {
-  std::string s(prefix);
-  s += std::to_string(n);
-  return s;
-}
+using testing_util::NumberedName;
 
 Pipeline MakePipeline(std::string id, std::vector<std::string> tickers) {
   Pipeline p;
@@ -87,16 +83,16 @@ TEST(PipelineIndexTest, FindTickerTakesAViewIntoALargerBuffer) {
 TEST(PipelineIndexTest, ManyTickersAreAllFoundAfterRehashing) {
   std::vector<Pipeline> pipelines;
   for (int i = 0; i < 5000; ++i) {
-    pipelines.push_back(
-        MakePipeline(Name("p", static_cast<size_t>(i)),
-                     {Name("T", static_cast<size_t>(i)), Name("T", static_cast<size_t>(i / 2))}));
+    pipelines.push_back(MakePipeline(NumberedName("p", static_cast<size_t>(i)),
+                                     {NumberedName("T", static_cast<size_t>(i)),
+                                      NumberedName("T", static_cast<size_t>(i / 2))}));
   }
   auto index = PipelineIndex::Build(pipelines);
   EXPECT_EQ(index->ticker_count(), 5000u);
   for (int i = 0; i < 5000; ++i) {
-    const auto t = index->FindTicker(Name("T", static_cast<size_t>(i)));
+    const auto t = index->FindTicker(NumberedName("T", static_cast<size_t>(i)));
     ASSERT_TRUE(t.has_value()) << i;
-    EXPECT_EQ(index->ticker_symbol(*t), Name("T", static_cast<size_t>(i)));
+    EXPECT_EQ(index->ticker_symbol(*t), NumberedName("T", static_cast<size_t>(i)));
     // T(i) is watched by pipeline i and by pipelines 2i and 2i+1 (when they exist).
     std::vector<uint32_t> expected{static_cast<uint32_t>(i)};
     for (int p : {2 * i, 2 * i + 1}) {
@@ -112,10 +108,10 @@ TEST(PipelineIndexTest, DenseBitmapsHoldExactlyTheLongPostingLists) {
   // 6,400 pipelines: a list is dense from 64 entries. EVEN has 3,200, SEVENS 915, each Z 32.
   std::vector<Pipeline> pipelines;
   for (size_t i = 0; i < 6400; ++i) {
-    std::vector<std::string> tickers{Name("Z", i % 200)};
+    std::vector<std::string> tickers{NumberedName("Z", i % 200)};
     if (i % 2 == 0) tickers.push_back("EVEN");
     if (i % 7 == 0) tickers.push_back("SEVENS");
-    pipelines.push_back(MakePipeline(Name("p", i), tickers));
+    pipelines.push_back(MakePipeline(NumberedName("p", i), tickers));
   }
   auto index = PipelineIndex::Build(pipelines);
   EXPECT_EQ(PipelineIndex::DenseThreshold(6400), 64u);
@@ -154,15 +150,15 @@ TEST(PipelineIndexTest, CombinationCountsAndWideListsMatchBruteForce) {
     for (size_t i = 0, n = uniform(1, 300); i < n; ++i) {
       std::vector<std::string> tickers;
       for (size_t j = 0, m = uniform(0, 10); j < m; ++j)
-        tickers.push_back(Name("T", uniform(0, universe - 1)));
+        tickers.push_back(NumberedName("T", uniform(0, universe - 1)));
       sets.emplace_back(tickers.begin(), tickers.end());
-      pipelines.push_back(MakePipeline(Name("p", i), tickers));
+      pipelines.push_back(MakePipeline(NumberedName("p", i), tickers));
     }
     PipelineIndex::BuildOptions options;
     options.max_enumerated_tickers = uniform(0, 9);
     const auto index = PipelineIndex::Build(pipelines, options);
-    SCOPED_TRACE(Name("round ", static_cast<size_t>(round)) +
-                 Name(" max_enumerated_tickers ", options.max_enumerated_tickers));
+    SCOPED_TRACE(NumberedName("round ", static_cast<size_t>(round)) +
+                 NumberedName(" max_enumerated_tickers ", options.max_enumerated_tickers));
     // The cut, as documented: lowered until the subsets fit the budget.
     size_t pairs = 0;
     for (const auto& set : sets) pairs += set.size();
@@ -230,12 +226,13 @@ TEST(PipelineIndexTest, CombinationCountsAndWideListsMatchBruteForce) {
 TEST(PipelineIndexTest, CombinationTableStaysWithinItsBudget) {
   std::vector<Pipeline> pipelines;
   for (size_t i = 0; i < 1000; ++i) {
-    pipelines.push_back(MakePipeline(Name("pair", i), {Name("A", i % 50), Name("B", i % 70)}));
+    pipelines.push_back(MakePipeline(NumberedName("pair", i),
+                                     {NumberedName("A", i % 50), NumberedName("B", i % 70)}));
   }
   for (size_t i = 0; i < 100; ++i) {  // 100 x 154 subsets > 4 x 2,800 pairs + 1,024
     std::vector<std::string> tickers;
-    for (size_t j = 0; j < 8; ++j) tickers.push_back(Name("W", i + 13 * j));
-    pipelines.push_back(MakePipeline(Name("wide", i), tickers));
+    for (size_t j = 0; j < 8; ++j) tickers.push_back(NumberedName("W", i + 13 * j));
+    pipelines.push_back(MakePipeline(NumberedName("wide", i), tickers));
   }
   const auto index = PipelineIndex::Build(pipelines);
   EXPECT_EQ(index->wide_pipeline_count(), 100u);

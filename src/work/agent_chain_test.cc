@@ -4,6 +4,7 @@
 // execution, the signals and the features. Also: the Store path refuses unknown agent types.
 #include <gtest/gtest.h>
 
+#include "core/time_format.h"
 #include "store/sqlite/sqlite_ledger.h"
 #include "store/sqlite/sqlite_store.h"
 #include "work/agent_chain_test_util.h"
@@ -21,8 +22,7 @@ using testing_util::AgentChain;
 using testing_util::MakeTickerSignal;
 using testing_util::SignalPipeline;
 
-constexpr int64_t kDay = 86'400'000;
-constexpr int64_t kT0 = 18'000 * kDay;  // 2019-04-14
+constexpr int64_t kT0 = 18'000 * kDayMs;  // 2019-04-14
 
 class AgentChainTest : public ::testing::Test {
  protected:
@@ -43,7 +43,7 @@ class AgentChainTest : public ::testing::Test {
     std::vector<Bar> bars;
     std::vector<Features> features;
     for (int i = 0; i < days; ++i) {
-      const int64_t ts = kT0 + i * kDay;
+      const int64_t ts = kT0 + i * kDayMs;
       bars.push_back(CloseOnlyBar(ticker, ts, 100 + i));
       Features f;
       f.ticker = ticker;
@@ -60,7 +60,7 @@ class AgentChainTest : public ::testing::Test {
     ASSERT_TRUE(market_->UpsertFeatures(features).ok());
   }
 
-  ManualClock clock_{kT0 + 100 * kDay};
+  ManualClock clock_{kT0 + 100 * kDayMs};
   std::unique_ptr<Store> store_;
   std::unique_ptr<LedgerStore> ledger_;
   MarketStore* market_ = nullptr;
@@ -69,8 +69,8 @@ class AgentChainTest : public ::testing::Test {
 
 TEST_F(AgentChainTest, MarketDataIsReadAsOfTheSignalsTime) {
   PutHistory("AAPL", 10, Trend::kUp);
-  PutHistory("MSFT", 10, Trend::kDown, /*late_ms=*/kDay + 1);  // each row computed a day late
-  const int64_t signal_ts = kT0 + 4 * kDay;                    // the 5th bar
+  PutHistory("MSFT", 10, Trend::kDown, /*late_ms=*/kDayMs + 1);  // each row computed a day late
+  const int64_t signal_ts = kT0 + 4 * kDayMs;                    // the 5th bar
   AgentChain chain(SignalPipeline({"AAPL", "MSFT", "IBM"}),
                    {MakeTickerSignal("s1", signal_ts, "AAPL", Bias::kBullish, 0.8)});
   MarketDataAgent agent(services_);
@@ -83,7 +83,7 @@ TEST_F(AgentChainTest, MarketDataIsReadAsOfTheSignalsTime) {
   EXPECT_EQ(out["tickers"]["AAPL"]["features"]["trend"], "UP");
   EXPECT_EQ(out["tickers"]["AAPL"]["features"]["computed_at"], signal_ts);
   // MSFT's newest rows were computed after as_of: the newest visible one is two bars back.
-  EXPECT_EQ(out["tickers"]["MSFT"]["features"]["ts"], signal_ts - 2 * kDay);
+  EXPECT_EQ(out["tickers"]["MSFT"]["features"]["ts"], signal_ts - 2 * kDayMs);
   EXPECT_EQ(out["missing"], nlohmann::json::array({"IBM"}));
 
   // A periodic run (no signals) reads as of the clock.
@@ -102,7 +102,7 @@ TEST_F(AgentChainTest, MarketDataIsReadAsOfTheSignalsTime) {
 TEST_F(AgentChainTest, BiasCombinesSignalsWithTheTrend) {
   PutHistory("AAPL", 5, Trend::kUp);
   PutHistory("MSFT", 5, Trend::kDown);
-  const int64_t ts = kT0 + 4 * kDay;
+  const int64_t ts = kT0 + 4 * kDayMs;
   AgentChain chain(SignalPipeline({"AAPL", "MSFT"}),
                    {MakeTickerSignal("s1", ts, "AAPL", Bias::kBullish, 0.8),
                     MakeTickerSignal("s2", ts, "MSFT", Bias::kBullish, 0.8)});
@@ -131,7 +131,7 @@ TEST_F(AgentChainTest, BiasCombinesSignalsWithTheTrend) {
 TEST_F(AgentChainTest, TheWholeChainWritesExplainedPendingRecommendations) {
   PutHistory("AAPL", 5, Trend::kUp);
   PutHistory("MSFT", 5, Trend::kDown);
-  const int64_t ts = kT0 + 4 * kDay;
+  const int64_t ts = kT0 + 4 * kDayMs;
   AgentChain chain(SignalPipeline({"AAPL", "MSFT"}),
                    {MakeTickerSignal("s1", ts, "AAPL", Bias::kBullish, 0.9),
                     MakeTickerSignal("s2", ts, "MSFT", Bias::kBullish, 0.5)});

@@ -2,13 +2,13 @@
 
 #include <cstdio>
 
+#include "core/time_format.h"
 #include "obs/log.h"
 #include "work/agent_config.h"
 
 namespace sigflow {
 namespace {
 
-constexpr int64_t kDayMs = 86'400'000;
 constexpr double kMaxIntervalSeconds = 31.0 * 86'400;
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/time_format.h"
 #include "store/sqlite/sqlite_store.h"
 #include "work/agent_chain_test_util.h"
 
@@ -15,8 +16,7 @@ using testing_util::AgentChain;
 using testing_util::SignalPipeline;
 
 constexpr int64_t kMin = 60'000;
-constexpr int64_t kDay = 1440 * kMin;
-constexpr int64_t kMidnight = 20'000 * kDay;  // 2024-10-04T00:00:00Z
+constexpr int64_t kMidnight = 20'000 * kDayMs;  // 2024-10-04T00:00:00Z
 
 TEST(ScheduleTest, SlotsCountFromStartTime) {
   auto s = Schedule::FromConfig({{"interval_seconds", 3600}, {"start_time", "09:30"}});
@@ -26,7 +26,7 @@ TEST(ScheduleTest, SlotsCountFromStartTime) {
   EXPECT_EQ(s->SlotAt(kMidnight + 12 * 60 * kMin), kMidnight + 690 * kMin);             // 11:30
   auto daily = Schedule::FromConfig({{"interval_seconds", 86400}, {"start_time", "09:30:15"}});
   ASSERT_TRUE(daily.ok());
-  EXPECT_EQ(daily->SlotAt(kMidnight + 9 * 60 * kMin), kMidnight - kDay + 570 * kMin + 15'000);
+  EXPECT_EQ(daily->SlotAt(kMidnight + 9 * 60 * kMin), kMidnight - kDayMs + 570 * kMin + 15'000);
   EXPECT_EQ(daily->SlotAt(kMidnight + 10 * 60 * kMin), kMidnight + 570 * kMin + 15'000);
 }
 

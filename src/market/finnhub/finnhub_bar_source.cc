@@ -6,12 +6,11 @@
 #include <mutex>
 
 #include "core/ticker.h"
+#include "core/time_format.h"
 #include "market/finnhub/finnhub_candles.h"
 
 namespace sigflow {
 namespace {
-
-constexpr int64_t kDayMs = 86'400'000;
 
 void InitCurlOnce() {
   static std::once_flag once;

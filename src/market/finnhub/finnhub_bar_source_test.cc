@@ -11,10 +11,11 @@
 #include <mutex>
 #include <thread>
 
+#include "core/time_format.h"
+
 namespace sigflow {
 namespace {
 
-constexpr int64_t kDayMs = 86'400'000;
 constexpr int64_t kJan2Ms = 1'577'923'200'000;  // 2020-01-02T00:00:00Z
 
 // A fake Finnhub on 127.0.0.1. `answer` decides each response; every request is recorded.

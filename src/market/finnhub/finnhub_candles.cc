@@ -8,8 +8,6 @@
 namespace sigflow {
 namespace {
 
-constexpr int64_t kDayMs = 86'400'000;
-
 Status Bad(const std::string& ticker, const std::string& what) {
   return Status::Error("bad_bar_data", "Finnhub candles for " + ticker + ": " + what);
 }

@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "core/time_format.h"
+
 namespace sigflow {
 namespace {
-
-constexpr int64_t kJan2Ms = 1'577'923'200'000;  // 2020-01-02T00:00:00Z
 
 TEST(FinnhubCandlesTest, ParsesTheDocumentedFormatAndFloorsToTheUtcDay) {
   // Finnhub's documented example shape; the second candle is stamped at 14:30 UTC.
@@ -18,7 +18,7 @@ TEST(FinnhubCandlesTest, ParsesTheDocumentedFormatAndFloorsToTheUtcDay) {
   ASSERT_EQ(parsed->bars.size(), 2u);
   const Bar& b = parsed->bars[1];
   EXPECT_EQ(b.ticker, "AAPL");
-  EXPECT_EQ(b.ts_ms, kJan2Ms + 86'400'000);
+  EXPECT_EQ(b.ts_ms, 1'577'923'200'000 + kDayMs);  // 2020-01-03T00:00:00Z
   EXPECT_EQ(b.open, 218.55);
   EXPECT_EQ(b.high, 221.82);
   EXPECT_EQ(b.low, 217.14);
