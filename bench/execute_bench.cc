@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "bench/bench_stats.h"
+#include "core/time_format.h"
 #include "obs/latency_histogram.h"
 #include "obs/log.h"
 #include "risk/execution_dispatcher.h"
@@ -44,7 +45,7 @@ Result<nlohmann::json> RunExecuteBench(const ExecuteBenchOptions& o, const std::
   std::vector<double> rates, insert_rates;
   LatencyHistogram settle;
   int64_t now = 1'709'564'400'000;  // 2024-03-04T15:00:00Z; each repetition a day later
-  for (int rep = 0; rep < o.repetitions; ++rep, now += 86'400'000) {
+  for (int rep = 0; rep < o.repetitions; ++rep, now += kDayMs) {
     ManualClock clock(now);
     InMemoryMarketView market;
     for (size_t t = 0; t < tickers.size(); ++t) {

@@ -11,6 +11,7 @@
 
 #include "bench/bench_stats.h"
 #include "core/signal_codec.h"
+#include "core/time_format.h"
 #include "generators/bar_driven_generator.h"
 #include "generators/generator_registry.h"
 #include "market/atr.h"
@@ -48,7 +49,7 @@ std::vector<Bar> RandomWalk(size_t n, uint64_t seed) {
     close = open * std::exp(step(rng));
     const double high = std::max(open, close) * (1 + wick(rng));
     const double low = std::min(open, close) * (1 - wick(rng));
-    bars[i] = Bar{"BENCH", static_cast<int64_t>(i) * 86'400'000, open, high, low, close, 1e6, true};
+    bars[i] = Bar{"BENCH", static_cast<int64_t>(i) * kDayMs, open, high, low, close, 1e6, true};
   }
   return bars;
 }

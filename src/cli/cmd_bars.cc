@@ -114,7 +114,7 @@ int RunFetch(const BarsFlags& flags) {
       std::cerr << "sigflow bars fetch: --to: expected a date like 2024-12-31\n";
       return kExitUsage;
     }
-    query.to_ms = *ms + 86'400'000 - 1;
+    query.to_ms = *ms + kDayMs - 1;
   }
   auto options = FinnhubFromEnv();
   if (!options.ok()) {

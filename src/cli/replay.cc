@@ -45,7 +45,7 @@ std::unique_ptr<Replay> Replay::Load(const ReplayFlags& flags, int* exit_code) {
       !ParseDateFlag("--to", flags.to, &query.to_ms)) {
     return nullptr;
   }
-  if (!flags.to.empty()) query.to_ms += 86400000 - 1;  // the whole --to day
+  if (!flags.to.empty()) query.to_ms += kDayMs - 1;  // the whole --to day
   GeneratorRegistry registry;
   RegisterBuiltinGenerators(&registry);
   for (const auto& name : flags.generators) {

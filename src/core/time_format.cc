@@ -73,15 +73,15 @@ std::optional<int64_t> ParseCanonicalIso8601(std::string_view s) {
       ss > 60) {
     return std::nullopt;
   }
-  return DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400000 +
+  return DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * kDayMs +
          (hh * 3600LL + mi * 60LL + ss) * 1000 + frac;
 }
 
 }  // namespace
 
 void AppendIso8601(int64_t epoch_ms, std::string* out) {
-  int64_t days = epoch_ms >= 0 ? epoch_ms / 86400000 : -((-epoch_ms + 86399999) / 86400000);
-  int64_t ms_of_day = epoch_ms - days * 86400000;
+  int64_t days = epoch_ms >= 0 ? epoch_ms / kDayMs : -((-epoch_ms + kDayMs - 1) / kDayMs);
+  int64_t ms_of_day = epoch_ms - days * kDayMs;
   int64_t y;
   unsigned m, d;
   CivilFromDays(days, &y, &m, &d);
@@ -141,7 +141,7 @@ std::optional<int64_t> ParseIso8601(std::string_view s) {
   if (s.size() < 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
   if (!ReadInt(s, 0, 4, &y) || !ReadInt(s, 5, 2, &mo) || !ReadInt(s, 8, 2, &d)) return std::nullopt;
   if (mo < 1 || mo > 12 || d < 1 || d > DaysInMonth(y, mo)) return std::nullopt;
-  int64_t ms = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400000;
+  int64_t ms = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * kDayMs;
   size_t pos = 10;
   if (pos == s.size()) return ms;
   if (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' ') return std::nullopt;

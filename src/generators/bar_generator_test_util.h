@@ -1,6 +1,6 @@
 // Test helper shared by the bar-driven generators' tests: a built-in generator made through the
-// registry, as the CLI makes it. Tests only. A type or config the registry rejects fails the
-// calling test (with the registry's message) and returns nullptr.
+// registry, as the CLI makes it. Tests only. A type or config the registry rejects, or a type that
+// is not bar-driven, fails the calling test (with the reason) and returns nullptr.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -20,8 +20,11 @@ inline std::unique_ptr<BarDrivenGenerator> MakeBarGenerator(
   auto gen = registry.Create(type, config);
   EXPECT_TRUE(gen.ok()) << gen.status().ToString();
   if (!gen.ok()) return nullptr;
-  return std::unique_ptr<BarDrivenGenerator>(
-      dynamic_cast<BarDrivenGenerator*>(std::move(gen).value().release()));
+  auto* bar_driven = dynamic_cast<BarDrivenGenerator*>(gen->get());
+  EXPECT_NE(bar_driven, nullptr) << type << " is not a bar-driven generator";
+  if (bar_driven == nullptr) return nullptr;
+  gen->release();
+  return std::unique_ptr<BarDrivenGenerator>(bar_driven);
 }
 
 }  // namespace sigflow::testing_util

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/time_format.h"
 #include "generators/generator_registry.h"
 
 namespace sigflow {
@@ -35,7 +36,7 @@ TEST(ExampleGeneratorTest, OneRegistrationLineMakesItAvailable) {
   for (size_t i = 0; i < closes.size(); ++i) {
     const size_t before = out.size();
     const Bar bar =
-        CloseOnlyBar("TEST", 1'577'923'200'000 + static_cast<int64_t>(i) * 86'400'000, closes[i]);
+        CloseOnlyBar("TEST", 1'577'923'200'000 + static_cast<int64_t>(i) * kDayMs, closes[i]);
     ASSERT_TRUE(gen->OnBar(bar, &out).ok());
     if (out.size() > before) fired_on.push_back(static_cast<int>(i));
   }

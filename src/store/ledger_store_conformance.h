@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/time_format.h"
 #include "store/ledger_test_backend.h"
 
 namespace sigflow::testing {
@@ -288,8 +289,8 @@ TEST_P(LedgerStoreTest, SettleRejectsAnInconsistentDecision) {
 }
 
 TEST_P(LedgerStoreTest, ActivityCountsFillsTodayTheRateWindowAndOpenExposure) {
-  constexpr int64_t kDay = 86'400'000, kMin = 60'000;
-  const int64_t day1 = 20 * kDay;
+  constexpr int64_t kMin = 60'000;
+  const int64_t day1 = 20 * kDayMs;
   // Fills: one the day before, two on day 1 (a long of 10000 and a put of 4000), one MSFT.
   struct Seed {
     const char* ticker;
@@ -298,7 +299,7 @@ TEST_P(LedgerStoreTest, ActivityCountsFillsTodayTheRateWindowAndOpenExposure) {
     double notional;
   };
   const std::string run = "00000000-0000-4000-8000-000000000001";
-  for (const Seed& s : {Seed{"AAPL", TradeAction::kBuyStock, day1 - kDay + 5, 99000},
+  for (const Seed& s : {Seed{"AAPL", TradeAction::kBuyStock, day1 - kDayMs + 5, 99000},
                         Seed{"AAPL", TradeAction::kBuyStock, day1 + 10 * kMin, 10000},
                         Seed{"AAPL", TradeAction::kBuyPut, day1 + 20 * kMin, 4000},
                         Seed{"MSFT", TradeAction::kBuyStock, day1 + 30 * kMin, 7000}}) {
@@ -317,7 +318,7 @@ TEST_P(LedgerStoreTest, ActivityCountsFillsTodayTheRateWindowAndOpenExposure) {
   auto claimed = Claim(run, 10, t - 59'000);
   ASSERT_EQ(claimed.size(), 3u);
   TickerActivityQuery q;
-  q.day = {day1, day1 + kDay};
+  q.day = {day1, day1 + kDayMs};
   q.rate_window_ms = 60'000;
   q.open_exposure = true;
   q.now_ms = day1 + 100 * kMin;  // both day-1 AAPL fills are held (240 min)

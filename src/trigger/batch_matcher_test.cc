@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "trigger/dispatcher_test_util.h"
+#include "trigger/trigger_test_util.h"
 
 namespace sigflow {
 namespace {

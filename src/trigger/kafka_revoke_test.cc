@@ -25,8 +25,8 @@
 #include "bus/kafka/mock_cluster.h"
 #include "store/sqlite/sqlite_store.h"
 #include "testing/temp_dir.h"
-#include "trigger/dispatcher_test_util.h"
 #include "trigger/trigger_dispatcher.h"
+#include "trigger/trigger_test_util.h"
 
 namespace sigflow {
 namespace {

@@ -9,8 +9,8 @@
 #include "store/forwarding_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "testing/temp_dir.h"
-#include "trigger/dispatcher_test_util.h"
 #include "trigger/pipeline_cache.h"
+#include "trigger/trigger_test_util.h"
 
 namespace sigflow {
 namespace {

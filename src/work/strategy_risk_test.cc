@@ -2,6 +2,7 @@
 // bias readings (no store).
 #include <gtest/gtest.h>
 
+#include "core/time_format.h"
 #include "work/agent_chain_test_util.h"
 #include "work/risk_manager.h"
 #include "work/strategy_agent.h"
@@ -127,7 +128,7 @@ TEST(RiskManagerTest, KeepsTheMostConfidentUpToTheLimit) {
 }
 
 TEST(RiskManagerTest, MarketDataChecks) {
-  const int64_t day = 86'400'000;
+  const int64_t day = kDayMs;
   const nlohmann::json market = {
       {"as_of", 10 * day},
       {"tickers",

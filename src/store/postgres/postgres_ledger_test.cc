@@ -1,5 +1,6 @@
 // The LedgerStore contract on PostgreSQL (ledger_store_conformance.h), the migrations' version
 // gap, and the trigger dispatcher's HALTED batch.
+#include "core/time_format.h"
 #include "store/ledger_store_conformance.h"
 #include "store/postgres/migrations.h"
 #include "store/postgres/postgres_ledger_test_backend.h"
@@ -100,7 +101,7 @@ TEST(PostgresLedgerTest, SettleDecidesAgainWhenTheTickerChangedMeanwhile) {
     return s;
   };
   TickerActivityQuery day;
-  day.day = {0, 86'400'000};
+  day.day = {0, kDayMs};
   std::vector<int64_t> seen;
   auto settled = a.ledger->Settle((*mine)[0], day, [&](const TickerActivity& activity) {
     seen.push_back(activity.executions_today);
