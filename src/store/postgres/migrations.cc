@@ -341,6 +341,20 @@ CREATE INDEX executions_finished_by_pipeline ON executions (pipeline_id, id)
   WHERE status IN ('COMPLETED', 'FAILED');
 )sql";
 
+// The claim raises an execution's started_at to the latest finish of its pipeline. It found
+// "the previous execution" as the finished one with the next lower id, but ids are drawn before
+// the partial unique index is checked. A Wake whose insert waited there for a racing Wake's
+// execution of the same pipeline inserted its own once that one had been claimed and finished,
+// with the lower id it drew first, and its claim then looked past the newer finish: the
+// three-dispatcher integration test once recorded one execution of a pipeline inside another's
+// [started_at, finished_at] (1 of 15,551). The claim now takes max(finished_at), the last entry
+// of the pipeline's range in this index.
+constexpr char kFinishedExecutionsByPipelineAndTime[] = R"sql(
+DROP INDEX IF EXISTS executions_finished_by_pipeline;
+CREATE INDEX executions_finished_by_pipeline ON executions (pipeline_id, finished_at)
+  WHERE status IN ('COMPLETED', 'FAILED');
+)sql";
+
 std::span<const Migration> AllMigrations() {
   static const Migration migrations[] = {
       {1, "initial schema", InitialMigration().c_str()},
@@ -350,6 +364,8 @@ std::span<const Migration> AllMigrations() {
       {5, "executions without the pipeline foreign key", kExecutionsWithoutForeignKey},
       {6, "wake writes each signal row once", kWakeFunction},
       {7, "index finished executions by pipeline", kFinishedExecutionsByPipeline},
+      {8, "index finished executions by pipeline and finish time",
+       kFinishedExecutionsByPipelineAndTime},
   };
   return migrations;
 }

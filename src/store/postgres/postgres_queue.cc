@@ -3,9 +3,12 @@
 // Each method is one statement, so one round trip and one transaction. Times are the injected
 // Clock's, passed as parameters. Each caller reads its clock before its round trip, and callers
 // live in different processes (or hosts), so a time read first may land last: a claim's
-// started_at is raised to its pipeline's previous finished_at, and a finished_at to the row's
+// started_at is raised to the latest finished_at of its pipeline, and a finished_at to the row's
 // started_at, so that the recorded times of a pipeline's executions follow the order in which
-// the database ran them (never two at once). The partial unique index
+// the database ran them (never two at once). "Latest finished", not "the finished one with the
+// next lower id": ids do not follow that order. An insert draws its id before it checks the
+// partial unique index, and one that waited there for a racing Wake's execution inserts its row,
+// with the id it drew first, once that execution has run and finished. The partial unique index
 // executions_one_active_per_pipeline keeps at most one PENDING/RUNNING execution per pipeline
 // whatever the interleaving. Statements that make executions PENDING also NOTIFY sigflow_executions
 // (folded into one per transaction). The workers' calls are batched: ClaimExecutionsWithInputs
@@ -103,9 +106,8 @@ Result<int64_t> PostgresStore::EnqueueExecution(std::string_view pipeline_id,
 std::string ClaimUpdateSql(int max) {
   return "UPDATE executions AS e SET status = 'RUNNING', attempts = e.attempts + 1, "
          "lease_owner = $1, lease_expires_at = $2, "
-         "started_at = GREATEST($3, e.created_at, (SELECT p.finished_at FROM executions p "
-         "WHERE p.pipeline_id = e.pipeline_id AND p.id < e.id AND p.status IN ('COMPLETED', "
-         "'FAILED') ORDER BY p.id DESC LIMIT 1)) "
+         "started_at = GREATEST($3, e.created_at, (SELECT max(p.finished_at) FROM executions p "
+         "WHERE p.pipeline_id = e.pipeline_id AND p.status IN ('COMPLETED', 'FAILED'))) "
          "WHERE e.id = ANY (ARRAY(SELECT id FROM executions WHERE status = 'PENDING' "
          "AND created_at >= $4 ORDER BY created_at, id LIMIT " +
          std::to_string(max) + " FOR UPDATE SKIP LOCKED)) RETURNING ";

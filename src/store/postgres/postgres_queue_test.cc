@@ -256,6 +256,41 @@ TEST_F(PostgresQueueTest, RecordedTimesFollowTheOrderTheDatabaseRanExecutionsIn)
   EXPECT_EQ(finished_at(62'000, e6, true), 62'000);
 }
 
+// Regression: the claim raised started_at to the finish of the pipeline's execution with the
+// next lower id, but ids do not follow the order in which a pipeline's executions ran. A Wake
+// draws an execution's id before it checks the partial unique index; when it waits there for a
+// racing Wake's execution of the same pipeline, and that one is claimed and finished before the
+// wait ends, the Wake inserts its row with the lower id it drew first. The three-dispatcher
+// integration test then recorded one execution inside another's [started_at, finished_at]. Here
+// the rows are put in that order directly; the race itself needs the scheduler's help.
+TEST_F(PostgresQueueTest, AStartFollowsThePipelinesLatestFinishWhateverTheIds) {
+  const int64_t drawn_first =
+      schema_.QueryInt("SELECT nextval(pg_get_serial_sequence('executions', 'id'))");
+  // The racing Wake's execution: created, claimed and finished while the first Wake waits.
+  clock_.SetMs(20'000);
+  const int64_t raced = Enqueue("p1");
+  ASSERT_GT(raced, drawn_first);
+  clock_.SetMs(20'100);
+  auto claimed = store_->ClaimExecutions("w", 1, milliseconds(1'000));
+  ASSERT_TRUE(claimed.ok() && claimed->size() == 1 && claimed->at(0).id == raced);
+  clock_.SetMs(20'500);
+  ASSERT_TRUE(store_->CompleteExecution(raced, "w", "{}").ok());
+  // The waiting Wake's row goes in now, with the id it drew; the claim that takes it read its
+  // clock before that finish.
+  ASSERT_TRUE(schema_
+                  .Try("INSERT INTO executions (id, pipeline_id, status, created_at) OVERRIDING "
+                       "SYSTEM VALUE VALUES (" +
+                       std::to_string(drawn_first) + ", 'p1', 'PENDING', 20050)")
+                  .ok());
+  clock_.SetMs(20'200);
+  claimed = store_->ClaimExecutions("w", 1, milliseconds(1'000));
+  ASSERT_TRUE(claimed.ok() && claimed->size() == 1 && claimed->at(0).id == drawn_first);
+  EXPECT_EQ(claimed->at(0).started_at_ms, 20'500);
+  clock_.SetMs(20'300);
+  ASSERT_TRUE(store_->CompleteExecution(drawn_first, "w", "{}").ok());
+  EXPECT_EQ(store_->GetExecution(drawn_first)->finished_at_ms, 20'500);
+}
+
 TEST_F(PostgresQueueTest, PartialUniqueIndexRejectsASecondActiveExecution) {
   ASSERT_TRUE(store_->EnqueueExecution("p1", false, {}).ok());
   // Straight to the table, behind the store's back.

@@ -30,9 +30,10 @@ inline constexpr char kExecutionsChannel[] = "sigflow_executions";
 
 // The claim of at most `max` executions: the oldest PENDING rows nobody else is locking, locked
 // and updated at once, in one statement. ARRAY(...) runs the sub-select exactly once. started_at is
-// never before the row's creation nor before the previous execution of its pipeline finished
-// (postgres_queue.cc); that one is finished, as every earlier one is while this is PENDING, and
-// naming the statuses lets the lookup use executions_finished_by_pipeline (migration 7). $1 worker,
+// never before the row's creation nor before any execution of its pipeline finished
+// (postgres_queue.cc): every other one is finished while this one is PENDING, and the latest
+// finish is one lookup at the end of the pipeline's range in executions_finished_by_pipeline
+// (pipeline_id, finished_at; migration 8), which naming the statuses lets it use. $1 worker,
 // $2 lease expiry, $3 now; RETURNING follows. How many it claims is written into the text, not
 // passed as $4: with `LIMIT $4`, the generic plan had to assume a tenth of the PENDING rows the
 // statistics counted, cost more than the custom plans, and PostgreSQL planned every claim afresh

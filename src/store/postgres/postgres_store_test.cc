@@ -45,6 +45,11 @@ TEST(PostgresStoreTest, MigrationsCreateTheSchema) {
                             "'executions_by_pipeline'" +
                             in_schema),
             0);
+  // Migration 8: by pipeline and finish time, for the claim's latest-finish lookup.
+  EXPECT_EQ(schema.QueryInt("SELECT count(*) WHERE pg_get_indexdef(to_regclass('" + schema.name() +
+                            ".executions_finished_by_pipeline')) LIKE "
+                            "'%(pipeline_id, finished_at)%WHERE%COMPLETED%FAILED%'"),
+            1);
   // Regression: filtering pg_indexes on indexdef made PostgreSQL render the definition of every
   // index in the cluster, including those of other tests' schemas being dropped concurrently
   // ("could not open relation with OID"). Render only this schema's index.
