@@ -23,7 +23,8 @@
 #   INTEG_KILL_DISPATCHER     which one: dispatch-1..3, or auto (the default): the owner of the
 #                             partition with the most signals, whose stream lasts longest
 #   INTEG_KILL_WORKER         which one: work-1..2 (work-1)
-#   INTEG_CATCH_TRIES         freezes per victim before giving up (100)
+#   INTEG_CATCH_TRIES         freezes of the dispatcher before giving up (100); the worker is
+#                             tried until the run is over (or 180 s)
 #   INTEG_RESTART_KILLED=1    start a new process in each killed one's place
 # A dispatcher is caught only while its partitions still have signals it has not recorded, so
 # a kill point must leave some stream after it.
@@ -112,9 +113,13 @@ catch_dispatcher() {
 }
 
 # catch_worker NAME: SIGKILLs NAME at a moment it holds RUNNING executions; remembers them in
-# integ.running_at_kill (with the dead worker's lease ids in integ.dead_worker_ids). It watches
-# the store without freezing the worker (a frozen worker claims nothing) and freezes it only
-# once it holds some.
+# integ.running_at_kill (with the dead worker's lease ids in integ.dead_worker_ids). The
+# workload's executions take well under a millisecond, so a worker holds RUNNING rows only from a
+# claim's commit to its batch's finish. Watching the store from outside and freezing the worker
+# only once it was seen holding some missed those windows for a whole run (kill point 0.8, after a
+# dispatcher restart had stalled the group for 36 s). So each try freezes it first (SIGSTOP), lets
+# a claim it had already sent commit, and then looks: a frozen worker keeps what it held or had
+# claimed. Between tries it runs for 10..90 ms. Tries go on until the run is over or 180 s pass.
 catch_worker() {
   local name=$1 pid=${ROLE_PID[$1]} try=0 ids held started=$SECONDS
   ids=$(role_worker_ids "$name")
@@ -122,21 +127,17 @@ catch_worker() {
   local ids_sql="ARRAY['${ids// /\',\'}']"
   local held_sql="SELECT count(*) FROM executions WHERE status = 'RUNNING'
                     AND lease_owner = ANY ($ids_sql)"
-  while ((try < CATCH_TRIES)); do
+  while :; do
     check_roles_alive
-    if (($(q "$held_sql") == 0)); then
-      if ! publisher_running && [[ $(q "SELECT (SELECT count(*) FROM signals) = $N_SIGNALS
-            AND NOT EXISTS (SELECT 1 FROM executions WHERE status IN ('PENDING', 'RUNNING'))") == t ]]; then
-        fail "the run was over before $name was caught holding a RUNNING execution:" \
-          "choose an earlier INTEG_KILL_WORKER_AT"
-      fi
-      ((SECONDS - started < 180)) || fail "$name held no RUNNING execution for 180 s"
-      sleep 0.01
-      continue
+    if ! publisher_running && [[ $(q "SELECT (SELECT count(*) FROM signals) = $N_SIGNALS
+          AND NOT EXISTS (SELECT 1 FROM executions WHERE status IN ('PENDING', 'RUNNING'))") == t ]]; then
+      fail "the run was over before $name was caught holding a RUNNING execution ($try" \
+        "freezes): choose an earlier INTEG_KILL_WORKER_AT"
     fi
+    ((SECONDS - started < 180)) || fail "$name held no RUNNING execution in 180 s ($try freezes)"
     try=$((try + 1))
     kill -STOP "$pid"
-    sleep 0.2
+    sleep 0.03
     held=$(q "$held_sql")
     if ((held > 0)); then
       kill_role "$name"
@@ -149,8 +150,8 @@ catch_worker() {
       return 0
     fi
     kill -CONT "$pid"
+    sleep "0.0$((1 + RANDOM % 9))"
   done
-  fail "$name was never caught holding a RUNNING execution in $CATCH_TRIES freezes"
 }
 
 restart_if_asked() {
