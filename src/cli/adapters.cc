@@ -46,6 +46,10 @@ KafkaOptions KafkaFromSettings(const Settings& settings) {
   options.bootstrap_servers = settings.kafka_bootstrap_servers;
   options.topic = settings.topic;
   options.properties = settings.kafka_properties;
+  if (settings.kafka_session_timeout) options.session_timeout = *settings.kafka_session_timeout;
+  if (settings.kafka_assignment_strategy) {
+    options.assignment_strategy = *settings.kafka_assignment_strategy;
+  }
   return options;
 }
 

@@ -54,6 +54,49 @@ void ReadSeconds(const char* name, bool allow_zero, std::chrono::milliseconds* o
   *out = std::chrono::milliseconds(std::llround(*v * 1000));
 }
 
+// librdkafka's assignors: the eager ones combine, the cooperative one stands alone.
+bool IsAssignmentStrategy(const std::string& text) {
+  if (text == "cooperative-sticky") return true;
+  std::stringstream in(text);
+  std::string item;
+  int items = 0;
+  while (std::getline(in, item, ',')) {
+    if (item != "range" && item != "roundrobin") return false;
+    ++items;
+  }
+  return items > 0 && text.back() != ',';
+}
+
+// SIGFLOW_KAFKA_PROPERTIES keys that sigflow sets itself and that have a variable of their own.
+constexpr std::pair<const char*, const char*> kKafkaPropertiesWithAVariable[] = {
+    {"session.timeout.ms", "SIGFLOW_KAFKA_SESSION_TIMEOUT_SECONDS"},
+    {"partition.assignment.strategy", "SIGFLOW_KAFKA_ASSIGNMENT_STRATEGY"},
+};
+
+void ReadKafkaGroupSettings(Settings* s, std::vector<std::string>* errors) {
+  if (auto v = Env("SIGFLOW_KAFKA_SESSION_TIMEOUT_SECONDS")) {
+    auto seconds = ParseNumber(*v);
+    if (!seconds || *seconds < 4 || *seconds > 3600) {
+      errors->push_back(
+          "SIGFLOW_KAFKA_SESSION_TIMEOUT_SECONDS: expected 4 to 3600 seconds (brokers accept 6 "
+          "to 300 by default), got '" +
+          *v + "'");
+    } else {
+      s->kafka_session_timeout = std::chrono::milliseconds(std::llround(*seconds * 1000));
+    }
+  }
+  if (auto v = Env("SIGFLOW_KAFKA_ASSIGNMENT_STRATEGY")) {
+    if (!IsAssignmentStrategy(*v)) {
+      errors->push_back(
+          "SIGFLOW_KAFKA_ASSIGNMENT_STRATEGY: expected 'range', 'roundrobin' (or both, "
+          "comma-separated) or 'cooperative-sticky', got '" +
+          *v + "'");
+    } else {
+      s->kafka_assignment_strategy = *v;
+    }
+  }
+}
+
 }  // namespace
 
 std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text) {
@@ -205,9 +248,18 @@ Result<Settings> LoadSettings(const SettingFlags& flags) {
         errors.push_back("SIGFLOW_KAFKA_PROPERTIES: expected key=value pairs, got '" + item + "'");
         continue;
       }
-      s.kafka_properties.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+      const std::string key = item.substr(0, eq);
+      bool has_variable = false;
+      for (const auto& [property, variable] : kKafkaPropertiesWithAVariable) {
+        if (key != property) continue;
+        errors.push_back("SIGFLOW_KAFKA_PROPERTIES: " + key + " is set by sigflow; use " +
+                         variable);
+        has_variable = true;
+      }
+      if (!has_variable) s.kafka_properties.emplace_back(key, item.substr(eq + 1));
     }
   }
+  ReadKafkaGroupSettings(&s, &errors);
 
   if (!errors.empty()) {
     std::ostringstream msg;
@@ -242,6 +294,9 @@ std::string EnvironmentHelp() {
   KAFKA_BOOTSTRAP_SERVERS         Kafka brokers; when set, the bus is Kafka (unset: embedded log)
   SIGFLOW_BUS                     embedded | kafka               (kafka if KAFKA_BOOTSTRAP_SERVERS)
   SIGFLOW_KAFKA_PROPERTIES        extra librdkafka properties, key=value,key=value
+  SIGFLOW_KAFKA_SESSION_TIMEOUT_SECONDS  consumer group session timeout (10)
+  SIGFLOW_KAFKA_ASSIGNMENT_STRATEGY      range,roundrobin (eager) | cooperative-sticky
+                                         (range,roundrobin)
   POSTGRES_USER/PASSWORD/HOST/PORT/DB  PostgreSQL for --store postgres (or --store postgres://...)
   LOG_LEVEL                       DEBUG | INFO | WARNING | ERROR (INFO))";
 }

@@ -49,6 +49,12 @@ struct Settings {
   std::string kafka_bootstrap_servers;  // KAFKA_BOOTSTRAP_SERVERS
   // SIGFLOW_KAFKA_PROPERTIES="key=value,key=value": extra librdkafka properties.
   std::vector<std::pair<std::string, std::string>> kafka_properties;
+  // The consumer group's two tuning knobs that sigflow sets itself (so not through
+  // SIGFLOW_KAFKA_PROPERTIES): SIGFLOW_KAFKA_SESSION_TIMEOUT_SECONDS (4..3600) and
+  // SIGFLOW_KAFKA_ASSIGNMENT_STRATEGY ("range", "roundrobin", both comma-separated, or
+  // "cooperative-sticky" alone). Unset keeps KafkaOptions' defaults.
+  std::optional<std::chrono::milliseconds> kafka_session_timeout;
+  std::optional<std::string> kafka_assignment_strategy;
 };
 
 // Flags given on the command line; empty/unset means "not given".

@@ -13,7 +13,8 @@ class SettingsTest : public ::testing::Test {
          {"BATCH_SIZE", "BATCH_TIMEOUT_SECONDS", "CACHE_REFRESH_INTERVAL_SECONDS",
           "KAFKA_AUTO_OFFSET_RESET", "LOG_LEVEL", "SIGFLOW_STORE", "SIGFLOW_BATCHING",
           "SIGFLOW_WORKERS", "SIGFLOW_CLAIM_BATCH", "SIGFLOW_LEASE_SECONDS",
-          "SIGFLOW_RECORD_WAIT_SECONDS"}) {
+          "SIGFLOW_RECORD_WAIT_SECONDS", "SIGFLOW_KAFKA_PROPERTIES",
+          "SIGFLOW_KAFKA_SESSION_TIMEOUT_SECONDS", "SIGFLOW_KAFKA_ASSIGNMENT_STRATEGY"}) {
       unsetenv(name);
     }
   }
@@ -56,6 +57,57 @@ TEST_F(SettingsTest, BadWorkerQueueSettingsAreReportedByName) {
        {"SIGFLOW_CLAIM_BATCH", "SIGFLOW_LEASE_SECONDS", "SIGFLOW_RECORD_WAIT_SECONDS"}) {
     EXPECT_NE(s.status().message().find(name), std::string::npos) << name;
   }
+}
+
+TEST_F(SettingsTest, KafkaGroupKnobsHaveVariablesOfTheirOwn) {
+  auto defaults = LoadSettings({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_FALSE(defaults->kafka_session_timeout.has_value());
+  EXPECT_FALSE(defaults->kafka_assignment_strategy.has_value());
+
+  setenv("SIGFLOW_KAFKA_SESSION_TIMEOUT_SECONDS", "6.5", 1);
+  setenv("SIGFLOW_KAFKA_ASSIGNMENT_STRATEGY", "cooperative-sticky", 1);
+  setenv("SIGFLOW_KAFKA_PROPERTIES", "fetch.wait.max.ms=5", 1);
+  auto s = LoadSettings({});
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->kafka_session_timeout->count(), 6'500);
+  EXPECT_EQ(*s->kafka_assignment_strategy, "cooperative-sticky");
+  ASSERT_EQ(s->kafka_properties.size(), 1u);
+
+  for (const char* strategy : {"range", "roundrobin", "range,roundrobin", "roundrobin,range"}) {
+    setenv("SIGFLOW_KAFKA_ASSIGNMENT_STRATEGY", strategy, 1);
+    auto eager = LoadSettings({});
+    ASSERT_TRUE(eager.ok()) << strategy << ": " << eager.status().ToString();
+    EXPECT_EQ(*eager->kafka_assignment_strategy, strategy);
+  }
+}
+
+TEST_F(SettingsTest, BadKafkaGroupKnobsAreReportedByName) {
+  for (const char* seconds : {"3", "3601", "soon"}) {
+    setenv("SIGFLOW_KAFKA_SESSION_TIMEOUT_SECONDS", seconds, 1);
+    auto s = LoadSettings({});
+    ASSERT_FALSE(s.ok()) << seconds;
+    EXPECT_NE(s.status().message().find("SIGFLOW_KAFKA_SESSION_TIMEOUT_SECONDS"),
+              std::string::npos);
+  }
+  unsetenv("SIGFLOW_KAFKA_SESSION_TIMEOUT_SECONDS");
+  for (const char* strategy : {"sticky", "range,cooperative-sticky", "range,", ","}) {
+    setenv("SIGFLOW_KAFKA_ASSIGNMENT_STRATEGY", strategy, 1);
+    auto s = LoadSettings({});
+    ASSERT_FALSE(s.ok()) << strategy;
+    EXPECT_NE(s.status().message().find("SIGFLOW_KAFKA_ASSIGNMENT_STRATEGY"), std::string::npos);
+  }
+  unsetenv("SIGFLOW_KAFKA_ASSIGNMENT_STRATEGY");
+  // Through the properties, the message names the variable to use instead.
+  setenv("SIGFLOW_KAFKA_PROPERTIES", "session.timeout.ms=6000,partition.assignment.strategy=range",
+         1);
+  auto s = LoadSettings({});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("session.timeout.ms is set by sigflow; use "
+                                      "SIGFLOW_KAFKA_SESSION_TIMEOUT_SECONDS"),
+            std::string::npos)
+      << s.status().message();
+  EXPECT_NE(s.status().message().find("use SIGFLOW_KAFKA_ASSIGNMENT_STRATEGY"), std::string::npos);
 }
 
 TEST_F(SettingsTest, EnvironmentOverridesDefaultsAndFlagsOverrideEnvironment) {
