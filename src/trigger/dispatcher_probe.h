@@ -21,6 +21,9 @@ struct DispatcherProbe {
   std::atomic<uint64_t> batches{0};
   std::atomic<uint64_t> store_failures{0};
   std::atomic<uint64_t> commit_failures{0};
+  // Commits of positions whose earlier commit failed, retried on their own (bus idle, revoke,
+  // stop) rather than with a later batch's.
+  std::atomic<uint64_t> commit_retries{0};
   // Rebalances: batches flushed (store transaction and commit) from the bus's revoke listener,
   // and records left to the partitions' next owner because that flush failed.
   std::atomic<uint64_t> batches_flushed_on_revoke{0};

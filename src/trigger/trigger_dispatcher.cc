@@ -47,7 +47,15 @@ Status TriggerDispatcher::RunOnce(size_t* processed) {
     Status status = CollectBatch(*consumer_, options_, &records_, &close_, &polled_);
     if (!status.ok()) return status;
     // An idle bus is the moment to write held history rows: nothing waits behind them.
-    if (records_.empty()) return FlushHeld();
+    if (records_.empty()) {
+      Status flushed = FlushHeld();
+      if (flushed.ok() && !commit_failed_.empty() &&
+          std::chrono::steady_clock::now() >= next_idle_commit_retry_) {
+        next_idle_commit_retry_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+        RetryFailedCommit();
+      }
+      return flushed;
+    }
   }
   const size_t n = records_.size();
   Status status = ProcessPending();
@@ -62,6 +70,8 @@ void TriggerDispatcher::OnRevoke(const std::vector<int32_t>& partitions, bool lo
   for (int32_t p : partitions) revoked.push_back(p);
   if (records_.empty() && held_.empty()) {
     log::Info("revoke_nothing_pending", {{"partitions", revoked}, {"lost", lost}});
+    // Still owned until this returns (a lost partition is not: the consumer skips it).
+    RetryFailedCommit();
     return;
   }
   const size_t pending = records_.size() + held_.size();
@@ -128,6 +138,7 @@ void TriggerDispatcher::Run(const std::atomic<bool>& stop) {
     Status flushed = FlushHeld();
     if (!flushed.ok()) log::Warn("held_history_not_written", {{"error", flushed.ToString()}});
   }
+  RetryFailedCommit();
 }
 
 // Decodes and matches the pending records once; a retry after a store failure reuses the result
@@ -244,14 +255,36 @@ Status TriggerDispatcher::FlushHeld() {
     return result.status();
   }
   probe_.held_flushes.fetch_add(1, std::memory_order_relaxed);
-  Status commit = consumer_->Commit(held_positions_);
-  if (!commit.ok()) {
-    probe_.commit_failures.fetch_add(1, std::memory_order_relaxed);
-    log::Warn("offset_commit_failed", {{"error", commit.ToString()}});
-  }
+  CommitWritten(std::move(held_positions_));
   held_.clear();
   held_positions_.clear();
   return Status::Ok();
+}
+
+void TriggerDispatcher::CommitWritten(std::vector<BusPosition> positions) {
+  for (const BusPosition& failed : commit_failed_) {
+    auto it = std::find_if(positions.begin(), positions.end(),
+                           [&](const BusPosition& p) { return p.partition == failed.partition; });
+    if (it == positions.end()) {
+      positions.push_back(failed);
+    } else {
+      it->next_offset = std::max(it->next_offset, failed.next_offset);
+    }
+  }
+  Status commit = consumer_->Commit(positions);
+  if (commit.ok()) {
+    commit_failed_.clear();
+    return;
+  }
+  probe_.commit_failures.fetch_add(1, std::memory_order_relaxed);
+  log::Warn("offset_commit_failed", {{"error", commit.ToString()}});
+  commit_failed_ = std::move(positions);
+}
+
+void TriggerDispatcher::RetryFailedCommit() {
+  if (commit_failed_.empty()) return;
+  probe_.commit_retries.fetch_add(1, std::memory_order_relaxed);
+  CommitWritten({});
 }
 
 Status TriggerDispatcher::ProcessPending(bool force) {
@@ -299,12 +332,7 @@ Status TriggerDispatcher::ProcessPending(bool force) {
   if (!held_.empty()) probe_.held_flushes.fetch_add(1, std::memory_order_relaxed);
   held_.clear();
   held_positions_.clear();
-  Status commit = consumer_->Commit(positions);
-  if (!commit.ok()) {
-    // Harmless for correctness: a redelivery is recognised as duplicate by the store.
-    probe_.commit_failures.fetch_add(1, std::memory_order_relaxed);
-    log::Warn("offset_commit_failed", {{"error", commit.ToString()}});
-  }
+  CommitWritten(std::move(positions));
 
   for (const auto& e : result->enqueued) {
     const int64_t published_us = records_[record_of_signal_[e.waker]].timestamp_us;

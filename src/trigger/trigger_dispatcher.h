@@ -85,6 +85,15 @@ class TriggerDispatcher {
   // Positions one past the last record of `records` per partition, merged into `*positions`.
   static void MergePositions(const std::vector<BusRecord>& records,
                              std::vector<BusPosition>* positions);
+  // Commits `positions` (written to the store already) with those whose commit failed before.
+  // A failure is harmless for correctness (a redelivery is recognised as duplicate) but leaves
+  // the group behind: the positions are kept and go out with the next commit, and on their own
+  // when the bus is idle (at most once per second) and before Run returns. Without that, a
+  // partition whose last batch's commit failed (a rebalance in progress) kept a stale offset
+  // until its next record, and a restarted group read that tail again.
+  void CommitWritten(std::vector<BusPosition> positions);
+  // Commits the positions kept by a failed commit, when there are any.
+  void RetryFailedCommit();
   void OnRevoke(const std::vector<int32_t>& partitions, bool lost);
   void PrepareBatch();
   void Report(const WakeResult& result);
@@ -125,6 +134,11 @@ class TriggerDispatcher {
   std::vector<BusPosition> held_positions_;  // their records' offsets, to commit once written
   std::chrono::steady_clock::time_point held_since_;
   WakeBatch held_wake_;  // FlushHeld's batch
+
+  // Positions written to the store whose commit failed (CommitWritten), and when an idle bus may
+  // retry them next.
+  std::vector<BusPosition> commit_failed_;
+  std::chrono::steady_clock::time_point next_idle_commit_retry_;
 };
 
 }  // namespace sigflow

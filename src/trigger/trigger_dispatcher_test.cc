@@ -353,6 +353,51 @@ TEST_F(TriggerDispatcherTest, BatchMatchingNothingIsHeldAndRidesWithTheNextTrans
   EXPECT_EQ(Uncommitted(), 0u);
 }
 
+// Regression: a commit that failed (a rebalance in progress) was not tried again, so a partition
+// whose last batch it was kept a stale committed offset until its next record, and a restarted
+// group read that tail again (the kill test under cooperative-sticky: 2,076 records of one
+// partition). The positions are retried when the bus is idle, and before Run returns.
+TEST_F(TriggerDispatcherTest, AFailedCommitIsRetriedWhenTheBusIsIdle) {
+  AddPipeline({"AAPL"});
+  for (int i = 0; i < 3; ++i) Publish(SignalJson("s" + std::to_string(i), "AAPL"));
+  FaultyCommitConsumer faulty(NewConsumer());
+  faulty.fail_commits = true;
+  options_.batch_size = 100;
+  TriggerDispatcher d(store_.get(), &faulty, options_);
+  size_t n = 0;
+  ASSERT_TRUE(d.RunOnce(&n).ok());
+  EXPECT_EQ(n, 3u);
+  EXPECT_EQ(d.probe().commit_failures.load(), 1u);
+  EXPECT_EQ(Uncommitted(), 3u);
+  faulty.fail_commits = false;  // the rebalance is over, and no record comes after
+  ASSERT_TRUE(d.RunOnce(&n).ok());
+  EXPECT_EQ(n, 0u);
+  EXPECT_EQ(d.probe().commit_retries.load(), 1u);
+  EXPECT_EQ(Uncommitted(), 0u);
+  ASSERT_TRUE(d.RunOnce(&n).ok());  // nothing left to retry
+  EXPECT_EQ(d.probe().commit_retries.load(), 1u);
+}
+
+TEST_F(TriggerDispatcherTest, AFailedCommitGoesOutWithTheNextOneOrBeforeRunReturns) {
+  AddPipeline({"AAPL"});
+  FaultyCommitConsumer faulty(NewConsumer());
+  options_.batch_size = 100;
+  TriggerDispatcher d(store_.get(), &faulty, options_);
+  Publish(SignalJson("first", "AAPL"));
+  faulty.fail_commits = true;
+  size_t n = 0;
+  ASSERT_TRUE(d.RunOnce(&n).ok());
+  Publish(SignalJson("second", "AAPL"));
+  ASSERT_TRUE(d.RunOnce(&n).ok());  // still failing: both positions are kept
+  EXPECT_EQ(d.probe().commit_failures.load(), 2u);
+  EXPECT_EQ(Uncommitted(), 2u);
+  faulty.fail_commits = false;
+  const std::atomic<bool> stop{true};
+  d.Run(stop);  // stops at once, committing on the way out
+  EXPECT_EQ(d.probe().commit_retries.load(), 1u);
+  EXPECT_EQ(Uncommitted(), 0u);
+}
+
 TEST_F(TriggerDispatcherTest, HeldRowsAreWrittenWhenTheBusIsIdle) {
   CountingStore counting(store_.get());
   auto consumer = NewConsumer();
