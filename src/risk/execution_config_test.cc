@@ -1,15 +1,17 @@
 #include "risk/execution_config.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "risk/broker.h"
+#include "testing/temp_dir.h"
 
 namespace sigflow {
 namespace {
+
+using testing::TempDir;
 
 TEST(ExecutionConfigTest, DefaultsAreSeed003s) {
   auto config = ExecutionConfig::FromJson(nlohmann::json::object());
@@ -94,10 +96,8 @@ TEST(ExecutionConfigTest, RealModeLoadsButNoBrokerIsMadeForIt) {
 }
 
 TEST(ExecutionConfigTest, FilesAndTheirErrorsNameThePath) {
-  char path[] = "/tmp/sigflow_exec_config_XXXXXX";
-  const int fd = mkstemp(path);
-  ASSERT_GE(fd, 0);
-  close(fd);
+  TempDir dir("sigflow-exec-config-");
+  const std::string path = dir.File("execution.json");
   {
     std::ofstream out(path);
     out << R"({"confidence_min": 0.8, "max_trades_per_ticker_per_day": 3})";
@@ -119,7 +119,7 @@ TEST(ExecutionConfigTest, FilesAndTheirErrorsNameThePath) {
   }
   EXPECT_NE(ExecutionConfig::FromFile(path).status().message().find("JSON object"),
             std::string::npos);
-  std::remove(path);
+  std::filesystem::remove(path);
   EXPECT_EQ(ExecutionConfig::FromFile(path).status().code(), "not_found");
 }
 
