@@ -5,6 +5,8 @@
 #include <sstream>
 #include <utility>
 
+#include "bus/kafka/kafka_bus.h"
+
 namespace sigflow {
 namespace {
 
@@ -75,14 +77,18 @@ constexpr std::pair<const char*, const char*> kKafkaPropertiesWithAVariable[] = 
 
 void ReadKafkaGroupSettings(Settings* s, std::vector<std::string>* errors) {
   if (auto v = Env("SIGFLOW_KAFKA_SESSION_TIMEOUT_SECONDS")) {
-    auto seconds = ParseNumber(*v);
-    if (!seconds || *seconds < 4 || *seconds > 3600) {
-      errors->push_back(
-          "SIGFLOW_KAFKA_SESSION_TIMEOUT_SECONDS: expected 4 to 3600 seconds (brokers accept 6 "
-          "to 300 by default), got '" +
-          *v + "'");
+    const auto seconds = ParseNumber(*v);
+    const double ms = seconds ? *seconds * 1000 : -1;
+    if (ms < static_cast<double>(kMinSessionTimeout.count()) ||
+        ms > static_cast<double>(kMaxSessionTimeout.count())) {
+      errors->push_back("SIGFLOW_KAFKA_SESSION_TIMEOUT_SECONDS: expected " +
+                        std::to_string(kMinSessionTimeout.count() / 1000) + " to " +
+                        std::to_string(kMaxSessionTimeout.count() / 1000) +
+                        " seconds (a broker refuses less than its group.min.session.timeout.ms, "
+                        "6 by default), got '" +
+                        *v + "'");
     } else {
-      s->kafka_session_timeout = std::chrono::milliseconds(std::llround(*seconds * 1000));
+      s->kafka_session_timeout = std::chrono::milliseconds(std::llround(ms));
     }
   }
   if (auto v = Env("SIGFLOW_KAFKA_ASSIGNMENT_STRATEGY")) {

@@ -44,6 +44,10 @@ class FakeGroupConsumer final : public BusConsumer {
     revoke_poll_ = poll;
     revoke_ = std::move(partitions);
   }
+  void RevokeOnNextPoll(std::vector<int32_t> partitions) {
+    RevokeOnPoll(polls_ + 1, std::move(partitions));
+  }
+  int fail_commits = 0;  // how many of the next commits fail (a rebalance in progress)
 
   Status Poll(size_t max, std::chrono::milliseconds /*wait*/,
               std::vector<BusRecord>* out) override {
@@ -72,6 +76,10 @@ class FakeGroupConsumer final : public BusConsumer {
   }
 
   Status Commit(const std::vector<BusPosition>& positions) override {
+    if (fail_commits > 0) {
+      --fail_commits;
+      return Status::Unavailable("injected: rebalance in progress");
+    }
     for (const BusPosition& p : positions) {
       if (owned_.count(p.partition) == 0) {
         ++skipped_;
@@ -200,6 +208,45 @@ TEST_F(RevokeFlushTest, FailedFlushLeavesRevokedRecordsToTheNextOwnerAndKeepsThe
   EXPECT_EQ(processed, 3u);
   EXPECT_EQ(DuplicatesOf({"a0", "a1", "a2", "m0", "m1", "m2"}), 0u);
   EXPECT_EQ(log_.committed[1], 3);
+}
+
+// A failed commit's positions go out with the next commit, even for a partition the next batch
+// has no record of.
+TEST_F(RevokeFlushTest, AFailedCommitRidesWithTheNextCommitOfAnotherPartition) {
+  FakeGroupConsumer a(&log_, {0, 1});
+  a.fail_commits = 1;
+  TriggerDispatcher da(store_.get(), &a, options_);
+  size_t processed = 0;
+  ASSERT_TRUE(da.RunOnce(&processed).ok());
+  EXPECT_EQ(processed, 6u);
+  EXPECT_EQ(da.probe().commit_failures.load(), 1u);
+  EXPECT_EQ(log_.committed[0], 0);
+  EXPECT_EQ(log_.committed[1], 0);
+  log_.partitions[0].push_back(SignalJson("a3", "AAPL"));
+  ASSERT_TRUE(da.RunOnce(&processed).ok());
+  EXPECT_EQ(processed, 1u);
+  EXPECT_EQ(log_.committed[0], 4);
+  EXPECT_EQ(log_.committed[1], 3);  // from the failed commit
+  EXPECT_EQ(da.probe().commit_retries.load(), 0u);
+}
+
+// A revoked partition's failed commit is retried while it is still owned, then forgotten: after
+// the partition came back, the old position could move the group's offset backwards.
+TEST_F(RevokeFlushTest, ARevokedPartitionsFailedCommitIsForgotten) {
+  FakeGroupConsumer a(&log_, {0, 1});
+  a.fail_commits = 2;  // the batch's commit, and the retry from the revoke listener
+  TriggerDispatcher da(store_.get(), &a, options_);
+  size_t processed = 0;
+  ASSERT_TRUE(da.RunOnce(&processed).ok());
+  EXPECT_EQ(processed, 6u);
+  a.RevokeOnNextPoll({1});
+  ASSERT_TRUE(da.RunOnce(&processed).ok());  // the revoke, then the bus idle: retried again
+  EXPECT_EQ(processed, 0u);
+  EXPECT_EQ(da.probe().commit_failures.load(), 2u);
+  EXPECT_EQ(da.probe().commit_retries.load(), 2u);
+  EXPECT_EQ(log_.committed[0], 3);
+  EXPECT_EQ(log_.committed[1], 0);  // left to the next owner, which reads it again
+  EXPECT_EQ(a.skipped(), 0);        // the idle retry did not name partition 1
 }
 
 }  // namespace

@@ -66,11 +66,18 @@ Status TriggerDispatcher::RunOnce(size_t* processed) {
 // Runs inside consumer_->Poll (within CollectBatch): records_ holds exactly the records already
 // handed over (CollectBatch polls into polled_), none prepared yet.
 void TriggerDispatcher::OnRevoke(const std::vector<int32_t>& partitions, bool lost) {
+  FlushOnRevoke(partitions, lost);
+  std::erase_if(commit_failed_, [&](const BusPosition& p) {
+    return std::find(partitions.begin(), partitions.end(), p.partition) != partitions.end();
+  });
+}
+
+void TriggerDispatcher::FlushOnRevoke(const std::vector<int32_t>& partitions, bool lost) {
   nlohmann::json revoked = nlohmann::json::array();
   for (int32_t p : partitions) revoked.push_back(p);
   if (records_.empty() && held_.empty()) {
     log::Info("revoke_nothing_pending", {{"partitions", revoked}, {"lost", lost}});
-    // Still owned until this returns (a lost partition is not: the consumer skips it).
+    // Still owned until the listener returns (a lost partition is not: the consumer skips it).
     RetryFailedCommit();
     return;
   }
@@ -217,17 +224,20 @@ void TriggerDispatcher::PrepareBatch() {
   prepared_ = true;
 }
 
+void TriggerDispatcher::MergePosition(const BusPosition& position,
+                                      std::vector<BusPosition>* positions) {
+  auto it = std::find_if(positions->begin(), positions->end(),
+                         [&](const BusPosition& p) { return p.partition == position.partition; });
+  if (it == positions->end()) {
+    positions->push_back(position);
+  } else {
+    it->next_offset = std::max(it->next_offset, position.next_offset);
+  }
+}
+
 void TriggerDispatcher::MergePositions(const std::vector<BusRecord>& records,
                                        std::vector<BusPosition>* positions) {
-  for (const auto& r : records) {
-    auto it = std::find_if(positions->begin(), positions->end(),
-                           [&](const BusPosition& p) { return p.partition == r.partition; });
-    if (it == positions->end()) {
-      positions->push_back(BusPosition{r.partition, r.offset + 1});
-    } else {
-      it->next_offset = std::max(it->next_offset, r.offset + 1);
-    }
-  }
+  for (const auto& r : records) MergePosition(BusPosition{r.partition, r.offset + 1}, positions);
 }
 
 void TriggerDispatcher::Hold() {
@@ -262,15 +272,7 @@ Status TriggerDispatcher::FlushHeld() {
 }
 
 void TriggerDispatcher::CommitWritten(std::vector<BusPosition> positions) {
-  for (const BusPosition& failed : commit_failed_) {
-    auto it = std::find_if(positions.begin(), positions.end(),
-                           [&](const BusPosition& p) { return p.partition == failed.partition; });
-    if (it == positions.end()) {
-      positions.push_back(failed);
-    } else {
-      it->next_offset = std::max(it->next_offset, failed.next_offset);
-    }
-  }
+  for (const BusPosition& failed : commit_failed_) MergePosition(failed, &positions);
   Status commit = consumer_->Commit(positions);
   if (commit.ok()) {
     commit_failed_.clear();

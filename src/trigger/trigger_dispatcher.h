@@ -82,6 +82,8 @@ class TriggerDispatcher {
   Status FlushHeld();
   // Moves the prepared batch (which matched nothing) to held_.
   void Hold();
+  // Merges `position` into `*positions`: the furthest per partition.
+  static void MergePosition(const BusPosition& position, std::vector<BusPosition>* positions);
   // Positions one past the last record of `records` per partition, merged into `*positions`.
   static void MergePositions(const std::vector<BusRecord>& records,
                              std::vector<BusPosition>* positions);
@@ -94,7 +96,15 @@ class TriggerDispatcher {
   void CommitWritten(std::vector<BusPosition> positions);
   // Commits the positions kept by a failed commit, when there are any.
   void RetryFailedCommit();
+  // The bus's revoke listener: FlushOnRevoke, then forgets the failed commits of the revoked
+  // partitions. Those positions belong to an ownership that is over: retried after the partition
+  // came back, they could move the group's offset back behind what its owner meanwhile
+  // committed.
   void OnRevoke(const std::vector<int32_t>& partitions, bool lost);
+  // Writes and commits what is pending (the batch being collected, held rows, failed commits)
+  // while the revoked partitions are still owned; on a store failure, leaves their records to
+  // the next owner.
+  void FlushOnRevoke(const std::vector<int32_t>& partitions, bool lost);
   void PrepareBatch();
   void Report(const WakeResult& result);
 

@@ -378,7 +378,8 @@ TEST_F(TriggerDispatcherTest, AFailedCommitIsRetriedWhenTheBusIsIdle) {
   EXPECT_EQ(d.probe().commit_retries.load(), 1u);
 }
 
-TEST_F(TriggerDispatcherTest, AFailedCommitGoesOutWithTheNextOneOrBeforeRunReturns) {
+// (With another partition's next commit: RevokeFlushTest, which has two partitions.)
+TEST_F(TriggerDispatcherTest, AFailedCommitIsRetriedBeforeRunReturns) {
   AddPipeline({"AAPL"});
   FaultyCommitConsumer faulty(NewConsumer());
   options_.batch_size = 100;

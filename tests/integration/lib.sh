@@ -498,7 +498,7 @@ wait_assigned() {
 # PENDING or RUNNING, printing progress; fails after TIMEOUT seconds (INTEG_DRAIN_TIMEOUT, 180).
 wait_drained() {
   local timeout=${1:-${INTEG_DRAIN_TIMEOUT:-180}} started=$SECONDS last_print=-100 row
-  local signals=? active=? total=?
+  local signals=? active=? total=? behind=? offsets
   while :; do
     check_roles_alive
     if row=$(q "SELECT (SELECT count(*) FROM signals),
@@ -509,25 +509,28 @@ wait_drained() {
         # The group too: a partition that moved (or whose last commit failed) is read again
         # from its committed offset, and its records come back as duplicates, until the
         # committed offset reaches the end.
-        local behind
-        behind=$(kafka_offsets | awk '$3 > 0 && $2 != $3 { n++ } END { print n + 0 }') || behind=?
+        if offsets=$(kafka_offsets); then
+          behind=$(awk '$3 > 0 && $2 != $3 { n++ } END { print n + 0 }' <<<"$offsets")
+        else
+          behind=?
+        fi
         if [[ $behind == 0 ]]; then
           log "drained: signals $signals/$PUBLISHED recorded, executions $total, none active," \
             "every offset committed ($((SECONDS - started)) s)"
           return 0
         fi
-        active="$active; partitions not committed to their end: $behind"
       fi
     else
       signals=? active=? total=?
     fi
     if ((SECONDS - last_print >= 3)); then
-      log "waiting: signals recorded $signals/$PUBLISHED, executions $total (active $active)"
+      log "waiting: signals recorded $signals/$PUBLISHED, executions $total (active $active)," \
+        "partitions not committed to their end: $behind"
       last_print=$SECONDS
     fi
     if ((SECONDS - started >= timeout)); then
       fail "not drained after $timeout s: signals recorded $signals of $PUBLISHED, executions" \
-        "$total of which PENDING/RUNNING $active"
+        "$total of which PENDING/RUNNING $active, partitions not committed to their end: $behind"
     fi
     sleep 0.5
   done

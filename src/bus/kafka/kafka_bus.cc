@@ -29,8 +29,8 @@ Status ValidateKafkaOptions(const KafkaOptions& options, bool consumer) {
                      std::to_string(options.delivery_timeout.count()) + " ms");
   }
   if (consumer) {
-    if (options.session_timeout < std::chrono::milliseconds(4000) ||
-        options.session_timeout > std::chrono::milliseconds(3600000)) {
+    if (options.session_timeout < kMinSessionTimeout ||
+        options.session_timeout > kMaxSessionTimeout) {
       errors.push_back(
           "session_timeout must be 4 s .. 1 h (brokers require >= 6 s by default), "
           "got " +

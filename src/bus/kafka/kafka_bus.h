@@ -48,6 +48,10 @@
 
 namespace sigflow {
 
+// The session timeouts ValidateKafkaOptions accepts.
+inline constexpr std::chrono::milliseconds kMinSessionTimeout{4000};
+inline constexpr std::chrono::milliseconds kMaxSessionTimeout{3600000};
+
 // Fixed for the lifetime of one producer or consumer.
 struct KafkaOptions {
   // KAFKA_BOOTSTRAP_SERVERS: "host:port[,host:port...]". Required.
@@ -69,9 +73,10 @@ struct KafkaOptions {
   // Shorter fails over to the caller's fallback sooner; longer rides out a longer broker outage.
   std::chrono::milliseconds delivery_timeout{5000};
   // Consumer: a member that sends no heartbeat for this long is dropped from the group and its
-  // partitions move. Real brokers accept 6 s..5 min by default; the mock cluster needs >= 4 s.
-  // Shorter moves partitions of a dead dispatcher sooner; every rebalance also waits about this
-  // long for the members to rejoin.
+  // partitions move. kMinSessionTimeout..kMaxSessionTimeout; brokers narrow it further
+  // (group.min.session.timeout.ms, 6 s by default, and group.max.session.timeout.ms), and the mock
+  // cluster needs >= 4 s. Shorter moves partitions of a dead dispatcher sooner; every rebalance
+  // also waits about this long for the members to rejoin.
   std::chrono::milliseconds session_timeout{10000};
   // Consumer: the longest Commit waits for the group coordinator's answer.
   std::chrono::milliseconds commit_timeout{10000};

@@ -341,14 +341,11 @@ CREATE INDEX executions_finished_by_pipeline ON executions (pipeline_id, id)
   WHERE status IN ('COMPLETED', 'FAILED');
 )sql";
 
-// The claim raises an execution's started_at to the latest finish of its pipeline. It found
-// "the previous execution" as the finished one with the next lower id, but ids are drawn before
-// the partial unique index is checked. A Wake whose insert waited there for a racing Wake's
-// execution of the same pipeline inserted its own once that one had been claimed and finished,
-// with the lower id it drew first, and its claim then looked past the newer finish: the
-// three-dispatcher integration test once recorded one execution of a pipeline inside another's
-// [started_at, finished_at] (1 of 15,551). The claim now takes max(finished_at), the last entry
-// of the pipeline's range in this index.
+// The claim raises an execution's started_at to the latest finish of its pipeline, now
+// max(finished_at): the last entry of the pipeline's range here. It used to take the finish of
+// the next lower id, which ids out of run order defeat (postgres_queue.cc says how they arise);
+// the pg_outage integration test then recorded one execution inside another's
+// [started_at, finished_at] (1 of 15,551).
 constexpr char kFinishedExecutionsByPipelineAndTime[] = R"sql(
 DROP INDEX IF EXISTS executions_finished_by_pipeline;
 CREATE INDEX executions_finished_by_pipeline ON executions (pipeline_id, finished_at)
