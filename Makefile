@@ -2,6 +2,11 @@
 SHELL := /bin/bash
 SIGFLOW := build/release/src/cli/sigflow
 JOBS ?= 2
+# ctest's slots: twice the cores, since most tests wait on PostgreSQL, Kafka or a timeout (the
+# release tree's tests kept 41% of two cores busy at -j2). The busy ones claim several slots
+# (PROCESSORS in tests/CMakeLists.txt): at most two e2e scripts at once, and an integration test
+# beside one light test only.
+TEST_JOBS ?= 4
 
 .PHONY: run test deps build build-asan test-release test-asan format format-check clean
 
@@ -30,10 +35,10 @@ build-asan: deps
 	cmake --build --preset asan -j $(JOBS)
 
 test-release:
-	ctest --preset release -j $(JOBS)
+	ctest --preset release -j $(TEST_JOBS)
 
 test-asan:
-	ctest --preset asan -j $(JOBS)
+	ctest --preset asan -j $(TEST_JOBS)
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
