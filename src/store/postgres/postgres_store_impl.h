@@ -22,6 +22,7 @@
 #include "store/postgres/pg_listener.h"
 #include "store/postgres/pg_pool.h"
 #include "store/postgres/postgres_store.h"
+#include "store/store_rows.h"
 
 namespace sigflow::store_postgres {
 
@@ -94,9 +95,8 @@ Result<Pipeline> ReadPipeline(const PgResult& result, int row, int first_column 
 StoredSignal ReadStoredSignal(const PgResult& result, int row, int first_column = 0);
 // "a, b::text" with alias "x": "x.a, x.b::text" (for statements joining several tables).
 std::string Qualified(std::string_view columns, std::string_view alias);
-// Appends `s` as a JSON string (quoted, escaped).
-void AppendJsonString(std::string_view s, std::string* out);
-void AppendJsonStringArray(const std::vector<std::string>& items, std::string* out);
+using store_rows::AppendJsonString;
+using store_rows::AppendJsonStringArray;
 
 class PostgresStore final : public Store, public MarketStore {
  public:

@@ -22,6 +22,7 @@
 #include "sqlite/database.h"
 #include "store/market_store.h"
 #include "store/store.h"
+#include "store/store_rows.h"
 
 namespace sigflow::store_sqlite {
 
@@ -32,10 +33,8 @@ inline constexpr char kExecutionColumns[] =
 
 // Reads the kExecutionColumns of the current row.
 Result<Execution> ReadExecution(const sqlite::Statement& st);
-// Appends `ids` as a JSON array of strings.
-void AppendJsonStringArray(const std::vector<std::string>& ids, std::string* out);
-// Appends `s` as a JSON string (quoted, escaped).
-void AppendJsonString(std::string_view s, std::string* out);
+using store_rows::AppendJsonString;
+using store_rows::AppendJsonStringArray;
 
 class SqliteStore final : public Store, public MarketStore {
  public:
