@@ -7,7 +7,6 @@
 #include <stdlib.h>
 
 #include <chrono>
-#include <filesystem>
 #include <thread>
 
 #include "cli/bar_refresh.h"
@@ -18,6 +17,7 @@
 #include "generators/generator_registry.h"
 #include "generators/generator_runner.h"
 #include "store/sqlite/sqlite_store.h"
+#include "testing/temp_dir.h"
 
 namespace sigflow {
 namespace {
@@ -36,18 +36,12 @@ Bar DayBar(const std::string& ticker, int day) {
 class LiveGeneratorsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "sigflow_live_XXXXXX").string();
-    dir_ = mkdtemp(pattern.data());
-    auto store = OpenSqliteStore(dir_ + "/store.db");
+    auto store = OpenSqliteStore(dir_.File("store.db"));
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
     market_ = MarketStoreOf(store_.get());
     ASSERT_NE(market_, nullptr);
     source_ = std::make_shared<MarketStoreBarSource>(market_);
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   void Append(const std::string& ticker, int from_day, int to_day) {
@@ -71,7 +65,8 @@ class LiveGeneratorsTest : public ::testing::Test {
     return std::move(gen).value();
   }
 
-  std::string dir_;
+  // Declared first, so the store closes before the directory is removed.
+  const testing::TempDir dir_{"sigflow_live_"};
   std::unique_ptr<Store> store_;
   MarketStore* market_ = nullptr;
   std::shared_ptr<MarketStoreBarSource> source_;

@@ -1,13 +1,12 @@
 #include "bus/embedded/embedded_log.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <chrono>
-#include <filesystem>
 #include <thread>
 
 #include "sqlite/database.h"
+#include "testing/temp_dir.h"
 
 namespace sigflow {
 namespace {
@@ -17,13 +16,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 class EmbeddedLogTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "sigflow_bus_XXXXXX").string();
-    dir_ = mkdtemp(pattern.data());
-    path_ = (dir_ / "sigflow.db").string();
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::unique_ptr<BusProducer> Producer(const std::string& topic = kDefaultSignalTopic) {
     auto p = OpenEmbeddedProducer(path_, topic, &clock_);
     EXPECT_TRUE(p.ok()) << p.status().ToString();
@@ -50,8 +42,8 @@ class EmbeddedLogTest : public ::testing::Test {
     return BusPosition{0, records.back().offset + 1};
   }
 
-  std::filesystem::path dir_;
-  std::string path_;
+  const testing::TempDir dir_{"sigflow_bus_"};
+  const std::string path_ = dir_.File("sigflow.db");
   ManualClock clock_{1'700'000'000'000};
 };
 
