@@ -10,9 +10,10 @@
 #  - the worker dies holding RUNNING executions: once their lease expires (30 s) the other
 #    worker's reaper puts them back to PENDING, and each must then complete under another lease
 #    (attempts >= 2).
-# To die in that state for sure, the victim is frozen (SIGSTOP), its state read from the store
-# and from the cluster (`sigflow lag`), and it is SIGKILLed only if the state is right; otherwise
-# it is thawed (SIGCONT) and tried again a moment later.
+# To die in that state for sure, the victim is frozen (SIGSTOP; a dispatcher while its Wake waits
+# at a lock the test holds on the signals table, released once it is frozen), its state read
+# from the store and from the cluster (`sigflow lag`), and it is SIGKILLed only if the state is
+# right; otherwise it is thawed (SIGCONT) and tried again a moment later.
 #
 #   bash tests/integration/kill.sh path/to/sigflow path/to/sigflow-kafka-mock
 #
@@ -66,22 +67,44 @@ dispatcher_state() {
      FROM v JOIN r USING (part)" | tr -d '\n'
 }
 
+# hold_writes TABLE SECONDS: holds a SHARE lock on TABLE for SECONDS, so that every statement
+# that writes it (ROW EXCLUSIVE) waits at the lock meanwhile: on signals, each dispatcher's next
+# Wake; on executions, each worker's next claim or finish (and the Wakes).
+hold_writes() {
+  q "BEGIN; LOCK TABLE $1 IN SHARE MODE; SELECT pg_sleep($2); COMMIT" >/dev/null
+}
+
 # catch_dispatcher NAME: SIGKILLs NAME at a moment it holds processed-but-uncommitted and
 # in-flight signals; records the uncommitted ones in integ.uncommitted_at_kill.
+# Each try freezes NAME while its Wake waits at hold_writes' lock on signals, then lets it go: the
+# server commits that Wake, and NAME, frozen, cannot commit its offsets after it. A bare freeze
+# must land in the moment between a Wake's commit and the offset commit, which a lightly loaded
+# dispatcher offers rarely: seed 3, 1,000 pipelines, 12,000 signals, dispatch-2 at 0.6 was
+# frozen 11 times, never in that state, before its stream ended.
 catch_dispatcher() {
   local name=$1 pid=${ROLE_PID[$1]} try parts rows state beyond in_flight
   for ((try = 1; try <= CATCH_TRIES; try++)); do
     check_roles_alive
+    parts=$(role_partitions "$name")
     if ! publisher_running && [[ ${in_flight:-1} == 0 ]]; then
+      local part signals=0
+      for part in $parts; do
+        signals=$((signals + $(sed -n "s/^partition_${part}_signals=//p" "$DATA/summary.txt")))
+      done
+      ((signals > 0)) || fail "$name owns partitions [$parts], which this workload sends no" \
+        "signal: choose another INTEG_KILL_DISPATCHER (or more INTEG_TICKERS)"
       fail "the stream on $name's partitions ended before it was caught holding processed but" \
         "uncommitted signals (after $((try - 1)) tries): choose an earlier INTEG_KILL_DISPATCHER_AT"
     fi
-    parts=$(role_partitions "$name")
     if [[ -z $parts ]]; then  # not assigned yet, or in a rebalance
       nap
       continue
     fi
+    hold_writes signals 0.4 &
+    local holder=$!
+    sleep 0.3
     kill -STOP "$pid"
+    wait "$holder" || { kill -CONT "$pid"; fail "could not lock the signals table"; }
     sleep 0.2  # what it already sent (a store transaction, an offset commit) lands meanwhile
     parts=$(role_partitions "$name")
     rows=$(offset_rows "$parts") || { kill -CONT "$pid"; fail "sigflow lag failed: $(tail -n 3 "$LOGS/lag.err")"; }
@@ -117,9 +140,15 @@ catch_dispatcher() {
 # workload's executions take well under a millisecond, so a worker holds RUNNING rows only from a
 # claim's commit to its batch's finish. Watching the store from outside and freezing the worker
 # only once it was seen holding some missed those windows for a whole run (kill point 0.8, after a
-# dispatcher restart had stalled the group for 36 s). So each try freezes it first (SIGSTOP), lets
-# a claim it had already sent commit, and then looks: a frozen worker keeps what it held or had
-# claimed. Between tries it runs for 10..90 ms. Tries go on until the run is over or 180 s pass.
+# dispatcher restart had stalled the group for 36 s). Freezing it first (SIGSTOP), letting a claim
+# it had already sent commit, and then looking (a frozen worker keeps what it held or had
+# claimed) missed them too: 98 freezes, none holding, at kill point 0.85 of seed 23 (300
+# pipelines, 150 tickers). So each try freezes it while its statements wait at hold_writes' lock
+# on executions and then lets them go: each thread's waiting claim commits while it is frozen
+# and takes what was PENDING (a waiting finish leaves nothing, and the next try looks again).
+# A try starts only while some execution is PENDING: after a dispatcher's kill the queue can
+# stay empty until the group has moved its partitions (17 s in one run), then drain in a second.
+# Between tries it runs for 10..90 ms. Tries go on until the run is over or 180 s pass.
 catch_worker() {
   local name=$1 pid=${ROLE_PID[$1]} try=0 ids held started=$SECONDS
   ids=$(role_worker_ids "$name")
@@ -127,16 +156,27 @@ catch_worker() {
   local ids_sql="ARRAY['${ids// /\',\'}']"
   local held_sql="SELECT count(*) FROM executions WHERE status = 'RUNNING'
                     AND lease_owner = ANY ($ids_sql)"
+  local over pending
   while :; do
     check_roles_alive
-    if ! publisher_running && [[ $(q "SELECT (SELECT count(*) FROM signals) = $N_SIGNALS
-          AND NOT EXISTS (SELECT 1 FROM executions WHERE status IN ('PENDING', 'RUNNING'))") == t ]]; then
+    IFS='|' read -r over pending <<<"$(q "SELECT (SELECT count(*) FROM signals) = $N_SIGNALS
+          AND NOT EXISTS (SELECT 1 FROM executions WHERE status IN ('PENDING', 'RUNNING')),
+        (SELECT count(*) FROM executions WHERE status = 'PENDING')")"
+    if ! publisher_running && [[ $over == t ]]; then
       fail "the run was over before $name was caught holding a RUNNING execution ($try" \
         "freezes): choose an earlier INTEG_KILL_WORKER_AT"
     fi
     ((SECONDS - started < 180)) || fail "$name held no RUNNING execution in 180 s ($try freezes)"
+    if ((pending == 0)); then  # nothing to claim (e.g. the group moving a killed one's partitions)
+      sleep 0.02
+      continue
+    fi
     try=$((try + 1))
+    hold_writes executions 0.3 &  # longer than the workers' idle poll (200 ms): an idle
+    local holder=$!                # thread's next claim waits at the lock too
+    sleep 0.25
     kill -STOP "$pid"
+    wait "$holder" || { kill -CONT "$pid"; fail "could not lock the executions table"; }
     sleep 0.03
     held=$(q "$held_sql")
     if ((held > 0)); then

@@ -707,7 +707,12 @@ run_checks() {
   while read -r part committed high; do
     expected=$(sed -n "s/^partition_${part}_signals=//p" "$DATA/summary.txt")
     expect_equal "partition $part: records (key = first ticker, Java murmur2)" "$high" "$expected"
-    expect_equal "partition $part: committed offset of group $KAFKA_CONSUMER_GROUP" "$committed" "$high"
+    if ((high == 0 && committed == -1)); then
+      # No record, so nothing to commit: a workload with few tickers can leave a partition empty.
+      echo "  ok: partition $part: no record and no committed offset"
+    else
+      expect_equal "partition $part: committed offset of group $KAFKA_CONSUMER_GROUP" "$committed" "$high"
+    fi
   done <<<"$offsets"
 
   echo "figures:"
