@@ -4,8 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
-
 #include "core/time_format.h"
 
 namespace sigflow {
@@ -13,12 +11,9 @@ namespace {
 
 std::string DataFile(const std::string& name) { return std::string(SIGFLOW_DATA_DIR) + "/" + name; }
 
-TEST(CsvBarSourceTest, ReadsTheSp500FileQuickly) {
-  const auto start = std::chrono::steady_clock::now();
+TEST(CsvBarSourceTest, ReadsTheSp500File) {
   auto source = CsvBarSource::Open(DataFile("sp500_2000_2020_daily.csv"));
-  const auto elapsed = std::chrono::steady_clock::now() - start;
   ASSERT_TRUE(source.ok()) << source.status().ToString();
-  EXPECT_LT(elapsed, std::chrono::seconds(2));  // ~5 ms in release; generous for sanitizers
   const CsvBarSource& s = **source;
   EXPECT_EQ(s.format(), BarCsvFormat::kOhlcv);
   EXPECT_EQ(s.Tickers(), std::vector<std::string>{"SP500"});

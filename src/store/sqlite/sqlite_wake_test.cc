@@ -2,7 +2,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <iostream>
 #include <thread>
 
 #include "sqlite/database.h"
@@ -356,9 +355,10 @@ TEST(SqliteStoreTest, TwoStoresOnOneFileNeverCreateTwoActiveExecutions) {
   EXPECT_EQ(pairs->ColumnInt(0), enqueued.load());
 }
 
-// Not a benchmark: a guard against per-row re-prepares or quadratic work, printing the time of
-// a large batch (1000 signals x 5000 candidates) on a file database.
-TEST(SqliteStoreTest, LargeBatchTakesMilliseconds) {
+// A large batch (1000 signals x 5000 candidates) on a file database: every pipeline woken once,
+// then every match skipped, then a redelivery all duplicate. How fast it goes is for a benchmark
+// to measure, not a unit test.
+TEST(SqliteStoreTest, LargeBatchWakesEachPipelineOnce) {
   TempDir dir;
   ManualClock clock(1'000'000);
   auto store = OpenOrDie(dir.File("large.db"), &clock);
@@ -377,23 +377,22 @@ TEST(SqliteStoreTest, LargeBatchTakesMilliseconds) {
     }
     return b->Build(clock.NowMs());
   };
-  auto time = [&](const WakeBatch& batch, const char* what) {
-    const auto start = std::chrono::steady_clock::now();
+  auto wake = [&](const WakeBatch& batch) {
     auto r = store->Wake(batch);
-    const double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     EXPECT_TRUE(r.ok()) << r.status().ToString();
-    std::cout << "Wake(" << kSignals << " signals x " << kPipelines << " candidates, " << what
-              << "): " << ms << " ms\n";
-    EXPECT_LT(ms, 5000.0);  // generous: sanitizers and a shared machine
     return r;
   };
   BatchBuilder idle, busy;
-  auto first = time(build(&idle, "a-"), "all idle: 5000 new executions");
+  auto first = wake(build(&idle, "a-"));
+  ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->enqueued.size(), static_cast<size_t>(kPipelines));
-  auto second = time(build(&busy, "b-"), "all pending: 5000 skipped");
+  EXPECT_EQ(first->skipped_running, 1u * kPipelines);  // the second signal of each pipeline
+  auto second = wake(build(&busy, "b-"));              // every pipeline still PENDING
+  ASSERT_TRUE(second.ok());
   EXPECT_TRUE(second->enqueued.empty());
-  auto third = time(idle.Build(clock.NowMs()), "redelivery: all duplicate");
+  EXPECT_EQ(second->skipped_running, 2u * kPipelines);
+  auto third = wake(idle.Build(clock.NowMs()));  // the first batch, delivered again
+  ASSERT_TRUE(third.ok());
   EXPECT_EQ(third->duplicate, 2u * kPipelines);
 }
 
