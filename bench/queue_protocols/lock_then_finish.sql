@@ -10,5 +10,5 @@ UPDATE executions AS e SET status = 'COMPLETED', attempts = e.attempts + 1, leas
                                                WHERE p.pipeline_id = e.pipeline_id
                                                  AND p.status IN ('COMPLETED', 'FAILED'))),
        finished_at = 2
-WHERE e.id = ANY (':ids'::bigint[]);
+WHERE e.id = ANY (:ids::bigint[]);
 COMMIT;

@@ -1,5 +1,5 @@
--- sigflow's protocol: the claim commits RUNNING under a lease (one row version and three index
--- entries per execution), the finish commits COMPLETED in a second transaction.
+-- sigflow's claim: commits RUNNING under a lease (a row version and three index entries per
+-- execution); finish.sql then commits COMPLETED in a second transaction.
 WITH c AS (
   UPDATE executions AS e SET status = 'RUNNING', attempts = e.attempts + 1, lease_owner = 'w',
          lease_expires_at = 9000000000000000,
@@ -10,6 +10,3 @@ WITH c AS (
                           ORDER BY created_at, id LIMIT 32 FOR UPDATE SKIP LOCKED))
   RETURNING e.id)
 SELECT coalesce(array_agg(id), '{}')::text AS ids FROM c \gset
-UPDATE executions SET status = 'COMPLETED', result = '{}', finished_at = GREATEST(started_at, 2),
-       lease_expires_at = NULL
-WHERE id = ANY (':ids'::bigint[]) AND status = 'RUNNING' AND lease_owner = 'w';
