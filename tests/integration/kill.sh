@@ -10,10 +10,11 @@
 #  - the worker dies holding RUNNING executions: once their lease expires (30 s) the other
 #    worker's reaper puts them back to PENDING, and each must then complete under another lease
 #    (attempts >= 2).
-# To die in that state for sure, the victim is frozen (SIGSTOP; a dispatcher while its Wake waits
-# at a lock the test holds on the signals table, released once it is frozen), its state read
-# from the store and from the cluster (`sigflow lag`), and it is SIGKILLed only if the state is
-# right; otherwise it is thawed (SIGCONT) and tried again a moment later.
+# To die in that state for sure, the victim is frozen (SIGSTOP) while its next statement waits at
+# a lock the test holds on the table it writes (signals for a dispatcher's Wake, executions for a
+# worker's claim) and the lock is then released, so that the statement commits while the victim
+# cannot go on; its state is read from the store and from the cluster (`sigflow lag`), and it is
+# SIGKILLed only if the state is right; otherwise it is thawed (SIGCONT) and tried again.
 #
 #   bash tests/integration/kill.sh path/to/sigflow path/to/sigflow-kafka-mock
 #
