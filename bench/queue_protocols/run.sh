@@ -29,7 +29,7 @@ PROTOCOLS=(claim_then_finish lock_then_finish hot_claim_then_finish)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sigflow-queue-bench.XXXXXX")
 chmod 755 "$WORK"
 trap '"$ROOT/scripts/pg-test.sh" stop "$WORK/pg" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
-"$ROOT/scripts/pg-test.sh" start "$WORK/pg" "$PORT" queue_bench >/dev/null
+"$ROOT/scripts/pg-test.sh" start "$WORK/pg" "$PORT" queue_bench >/dev/null  # (a database it wants; unused)
 psql_on() { psql -X -At -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U postgres -d "$1" "${@:2}"; }
 for protocol in "${PROTOCOLS[@]}"; do
   psql_on postgres -c "CREATE DATABASE $protocol"
@@ -57,10 +57,12 @@ server_ticks() {
   echo "$total"
 }
 
+HZ=$(getconf CLK_TCK)
+
 # run PROTOCOL: one run; prints "executions/s server_us_per_execution wal_bytes_per_execution".
 run() {
   psql_on "$1" -c "TRUNCATE executions"
-  local lsn0 lsn1 ticks0 ticks1 completed wal hz
+  local lsn0 lsn1 ticks0 ticks1 completed wal
   lsn0=$(psql_on "$1" -c "SELECT pg_current_wal_lsn()")
   ticks0=$(server_ticks)
   "$PGBENCH" -h 127.0.0.1 -p "$PORT" -U postgres -n -M prepared -c 2 -j 1 -T "$SECONDS_PER_RUN" \
@@ -71,8 +73,7 @@ run() {
   lsn1=$(psql_on "$1" -c "SELECT pg_current_wal_lsn()")
   completed=$(psql_on "$1" -c "SELECT count(*) FROM executions WHERE status = 'COMPLETED'")
   wal=$(psql_on "$1" -c "SELECT pg_wal_lsn_diff('$lsn1', '$lsn0')::bigint")
-  hz=$(getconf CLK_TCK)
-  echo "$((completed / SECONDS_PER_RUN)) $(((ticks1 - ticks0) * 1000000 / hz / completed)) $((wal / completed))"
+  echo "$((completed / SECONDS_PER_RUN)) $(((ticks1 - ticks0) * 1000000 / HZ / completed)) $((wal / completed))"
 }
 
 for protocol in "${PROTOCOLS[@]}"; do
@@ -111,3 +112,8 @@ awk -v names="${PROTOCOLS[*]}" '
         name[p + 1], name[1], NR, median(s, NR), median(u, NR), median(w, NR), faster[p] + 0
     }
   }' "$WORK/rounds"
+# Which updates PostgreSQL wrote heap-only, over all runs (the statistics outlive TRUNCATE).
+for protocol in "${PROTOCOLS[@]}"; do
+  echo "$protocol: $(psql_on "$protocol" -c "SELECT n_tup_hot_upd || ' of ' || n_tup_upd ||
+    ' updates heap-only (HOT)' FROM pg_stat_user_tables WHERE relname = 'executions'")"
+done

@@ -68,16 +68,22 @@ dispatcher_state() {
      FROM v JOIN r USING (part)" | tr -d '\n'
 }
 
-# hold_writes TABLE SECONDS: holds a SHARE lock on TABLE for SECONDS, so that every statement
-# that writes it (ROW EXCLUSIVE) waits at the lock meanwhile: on signals, each dispatcher's next
-# Wake; on executions, each worker's next claim or finish (and the Wakes).
-hold_writes() {
-  q "BEGIN; LOCK TABLE $1 IN SHARE MODE; SELECT pg_sleep($2); COMMIT" >/dev/null
+# freeze_behind_lock TABLE SECONDS PID: holds a SHARE lock on TABLE for SECONDS, so that every
+# statement that writes it (ROW EXCLUSIVE) waits at the lock meanwhile (on signals, each
+# dispatcher's next Wake; on executions, each worker's next claim or finish, and the Wakes),
+# freezes PID (SIGSTOP) 50 ms before the lock goes, and returns once it has gone: what PID had
+# sent then runs in the server while PID cannot go on.
+freeze_behind_lock() {
+  q "BEGIN; LOCK TABLE $1 IN SHARE MODE; SELECT pg_sleep($2); COMMIT" >/dev/null &
+  local holder=$!
+  sleep "$(awk -v s="$2" 'BEGIN { print s - 0.05 }')"
+  kill -STOP "$3"
+  wait "$holder" || { kill -CONT "$3"; fail "could not lock the $1 table"; }
 }
 
 # catch_dispatcher NAME: SIGKILLs NAME at a moment it holds processed-but-uncommitted and
 # in-flight signals; records the uncommitted ones in integ.uncommitted_at_kill.
-# Each try freezes NAME while its Wake waits at hold_writes' lock on signals, then lets it go: the
+# Each try freezes NAME while its Wake waits at freeze_behind_lock's lock on signals: the
 # server commits that Wake, and NAME, frozen, cannot commit its offsets after it. A bare freeze
 # must land in the moment between a Wake's commit and the offset commit, which a lightly loaded
 # dispatcher offers rarely: seed 3, 1,000 pipelines, 12,000 signals, dispatch-2 at 0.6 was
@@ -86,26 +92,20 @@ catch_dispatcher() {
   local name=$1 pid=${ROLE_PID[$1]} try parts rows state beyond in_flight
   for ((try = 1; try <= CATCH_TRIES; try++)); do
     check_roles_alive
-    parts=$(role_partitions "$name")
     if ! publisher_running && [[ ${in_flight:-1} == 0 ]]; then
-      local part signals=0
-      for part in $parts; do
-        signals=$((signals + $(sed -n "s/^partition_${part}_signals=//p" "$DATA/summary.txt")))
-      done
-      ((signals > 0)) || fail "$name owns partitions [$parts], which this workload sends no" \
-        "signal: choose another INTEG_KILL_DISPATCHER (or more INTEG_TICKERS)"
       fail "the stream on $name's partitions ended before it was caught holding processed but" \
         "uncommitted signals (after $((try - 1)) tries): choose an earlier INTEG_KILL_DISPATCHER_AT"
     fi
+    parts=$(role_partitions "$name")
     if [[ -z $parts ]]; then  # not assigned yet, or in a rebalance
       nap
       continue
     fi
-    hold_writes signals 0.4 &
-    local holder=$!
-    sleep 0.3
-    kill -STOP "$pid"
-    wait "$holder" || { kill -CONT "$pid"; fail "could not lock the signals table"; }
+    local part signals=0
+    for part in $parts; do signals=$((signals + $(partition_signals "$part"))); done
+    ((signals > 0)) || fail "$name owns partitions [$parts], which this workload sends no" \
+      "signal: choose another INTEG_KILL_DISPATCHER (or more INTEG_TICKERS)"
+    freeze_behind_lock signals 0.4 "$pid"
     sleep 0.2  # what it already sent (a store transaction, an offset commit) lands meanwhile
     parts=$(role_partitions "$name")
     rows=$(offset_rows "$parts") || { kill -CONT "$pid"; fail "sigflow lag failed: $(tail -n 3 "$LOGS/lag.err")"; }
@@ -144,8 +144,8 @@ catch_dispatcher() {
 # dispatcher restart had stalled the group for 36 s). Freezing it first (SIGSTOP), letting a claim
 # it had already sent commit, and then looking (a frozen worker keeps what it held or had
 # claimed) missed them too: 98 freezes, none holding, at kill point 0.85 of seed 23 (300
-# pipelines, 150 tickers). So each try freezes it while its statements wait at hold_writes' lock
-# on executions and then lets them go: each thread's waiting claim commits while it is frozen
+# pipelines, 150 tickers). So each try freezes it while its statements wait at
+# freeze_behind_lock's lock on executions: each thread's waiting claim commits while it is frozen
 # and takes what was PENDING (a waiting finish leaves nothing, and the next try looks again).
 # A try starts only while some execution is PENDING: after a dispatcher's kill the queue can
 # stay empty until the group has moved its partitions (17 s in one run), then drain in a second.
@@ -169,15 +169,12 @@ catch_worker() {
     fi
     ((SECONDS - started < 180)) || fail "$name held no RUNNING execution in 180 s ($try freezes)"
     if ((pending == 0)); then  # nothing to claim (e.g. the group moving a killed one's partitions)
-      sleep 0.02
+      sleep 0.02  # PENDING rows last milliseconds: 0.1 s polls saw none in a whole run
       continue
     fi
     try=$((try + 1))
-    hold_writes executions 0.3 &  # longer than the workers' idle poll (200 ms): an idle
-    local holder=$!                # thread's next claim waits at the lock too
-    sleep 0.25
-    kill -STOP "$pid"
-    wait "$holder" || { kill -CONT "$pid"; fail "could not lock the executions table"; }
+    # Longer than the workers' idle poll (200 ms): an idle thread's next claim waits there too.
+    freeze_behind_lock executions 0.3 "$pid"
     sleep 0.03
     held=$(q "$held_sql")
     if ((held > 0)); then

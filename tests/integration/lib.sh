@@ -446,6 +446,9 @@ wait_publisher() {
 
 # --- the consumer group (sigflow lag) -------------------------------------------------------
 
+# partition_signals PART: how many of the workload's signals partition PART gets (workload.py).
+partition_signals() { sed -n "s/^partition_$1_signals=//p" "$DATA/summary.txt"; }
+
 # kafka_offsets: one line per partition, "partition committed high" (committed -1: none yet), as
 # the cluster reports them for the dispatchers' group; fails when Kafka does not answer.
 # (Plain text and awk rather than --json and python: this runs in tight loops on a busy machine.)
@@ -705,7 +708,7 @@ run_checks() {
   local offsets part committed high expected
   offsets=$(kafka_offsets) || fail "sigflow lag failed: $(tail -n 3 "$LOGS/lag.err")"
   while read -r part committed high; do
-    expected=$(sed -n "s/^partition_${part}_signals=//p" "$DATA/summary.txt")
+    expected=$(partition_signals "$part")
     expect_equal "partition $part: records (key = first ticker, Java murmur2)" "$high" "$expected"
     if ((high == 0 && committed == -1)); then
       # No record, so nothing to commit: a workload with few tickers can leave a partition empty.

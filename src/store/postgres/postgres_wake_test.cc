@@ -2,7 +2,6 @@
 // tests, plus the round-trip count and large batches.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <array>
 #include <chrono>
 #include <nlohmann/json.hpp>
